@@ -1,0 +1,1 @@
+"""The Ollama interviewer: official AsyncClient, streamed questions, schema-checked extraction."""

@@ -1,0 +1,1 @@
+"""Drives whole interviews from Python: the async loop over the sans-I/O session."""

@@ -1,0 +1,179 @@
+"""Server settings: one table feeds the environment parsing, the CLI flags and the README.
+
+Each setting is read from a ``--flag`` first, then from ``PERSONAGEN_<NAME>`` (``OLLAMA_HOST`` is
+also honoured, as the Ollama tools use it), then its default. No other module reads the
+environment: :meth:`Settings.from_sources` takes the mapping as an argument.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Literal
+
+from server.errors import ConfigError
+
+Backend = Literal["auto", "ollama", "builtin"]
+BACKENDS: tuple[Backend, ...] = ("auto", "ollama", "builtin")
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    env_aliases: tuple[str, ...] = ()
+
+    @property
+    def env(self) -> str:
+        return "PERSONAGEN_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "127.0.0.1", "Address the server binds to."),
+    Setting("port", "8000", "TCP port the server listens on."),
+    Setting("profiles_dir", "profiles", "Folder holding one sub-folder per user."),
+    Setting(
+        "interview_config",
+        "",
+        "Path to a persona-generator.json of your own; empty means the shipped default.",
+    ),
+    Setting(
+        "backend",
+        "auto",
+        "Interviewer: `ollama`, `builtin` (curated question bank), or `auto` "
+        "(Ollama when it answers and has the model, else builtin).",
+    ),
+    Setting(
+        "ollama_host",
+        "http://127.0.0.1:11434",
+        "Base URL of the Ollama server.",
+        env_aliases=("OLLAMA_HOST",),
+    ),
+    Setting("ollama_model", "llama3.1:8b", "Model that writes questions and extracts the persona."),
+    Setting("ollama_connect_timeout", "3", "Seconds to wait for a TCP connection to Ollama."),
+    Setting(
+        "ollama_read_timeout",
+        "120",
+        "Seconds Ollama may stay silent (between streamed tokens, or for a whole extraction).",
+    ),
+    Setting("ollama_question_deadline", "180", "Seconds one streamed question may take in total."),
+    Setting("ollama_num_ctx", "8192", "Context window requested from Ollama (`num_ctx`)."),
+    Setting("ollama_temperature", "0.7", "Sampling temperature for questions."),
+    Setting("builtin_pace", "0.015", "Seconds between streamed words of the built-in interviewer."),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"setting {name}: expected a number, found {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"setting {name}: expected a number >= 0, found {raw!r}")
+    return value
+
+
+def _port(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"setting {name}: expected an integer port, found {raw!r}") from None
+    if not 0 <= value <= 65535:
+        raise ConfigError(f"setting {name}: expected a port between 0 and 65535, found {raw!r}")
+    return value
+
+
+def _backend(name: str, raw: str) -> Backend:
+    if raw not in BACKENDS:
+        raise ConfigError(f"setting {name}: expected one of {list(BACKENDS)}, found {raw!r}")
+    return raw
+
+
+def _ollama_host(name: str, raw: str) -> str:
+    host = raw.strip().rstrip("/")
+    if not host:
+        raise ConfigError(
+            f"setting {name}: expected a URL such as http://127.0.0.1:11434, found ''"
+        )
+    if "://" not in host:
+        host = "http://" + host
+    return host
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    profiles_dir: Path = Path("profiles")
+    interview_config: Path | None = None
+    backend: Backend = "auto"
+    ollama_host: str = "http://127.0.0.1:11434"
+    ollama_model: str = "llama3.1:8b"
+    ollama_connect_timeout: float = 3.0
+    ollama_read_timeout: float = 120.0
+    ollama_question_deadline: float = 180.0
+    ollama_num_ctx: int = 8192
+    ollama_temperature: float = 0.7
+    builtin_pace: float = 0.015
+
+    @classmethod
+    def from_sources(
+        cls, environ: Mapping[str, str], overrides: Mapping[str, str | None] | None = None
+    ) -> Settings:
+        """Resolve every setting from flags (``overrides``), then environment, then default."""
+        raw: dict[str, str] = {}
+        for setting in SETTINGS:
+            value: str | None = (overrides or {}).get(setting.name)
+            if value is None:
+                value = environ.get(setting.env)
+            for alias in setting.env_aliases:
+                if value is None:
+                    value = environ.get(alias)
+            raw[setting.name] = setting.default if value is None else value
+
+        parsers: dict[str, Callable[[str, str], object]] = {
+            "port": _port,
+            "backend": _backend,
+            "ollama_host": _ollama_host,
+            "ollama_connect_timeout": _positive_float,
+            "ollama_read_timeout": _positive_float,
+            "ollama_question_deadline": _positive_float,
+            "ollama_temperature": _positive_float,
+            "builtin_pace": _positive_float,
+            "ollama_num_ctx": _port_like_int,
+        }
+        values: dict[str, object] = {}
+        for name, text in raw.items():
+            parser = parsers.get(name)
+            values[name] = parser(name, text) if parser else text
+        values["profiles_dir"] = Path(raw["profiles_dir"])
+        values["interview_config"] = (
+            Path(raw["interview_config"]) if raw["interview_config"] else None
+        )
+        if not raw["ollama_model"].strip():
+            raise ConfigError(
+                "setting ollama_model: expected a model name such as llama3.1:8b, found ''"
+            )
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _port_like_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"setting {name}: expected an integer, found {raw!r}") from None
+    if value < 512:
+        raise ConfigError(f"setting {name}: expected an integer >= 512, found {raw!r}")
+    return value
+
+
+def setting(name: str) -> Setting:
+    return _BY_NAME[name]

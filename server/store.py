@@ -1,0 +1,1 @@
+"""The only code that touches profiles/: validated names, atomic writes, journal, backups."""

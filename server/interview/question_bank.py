@@ -1,16 +1,548 @@
-"""The built-in question bank: curated open-ended questions, follow-ups and reflections."""
+"""The built-in question bank: curated open-ended questions, follow-ups and reflections.
+
+How the next question is chosen (:func:`plan_question`, pure and deterministic):
+
+1. the config's unused baseline question for the category (``request.baseline``), if it passes
+   the checks;
+2. otherwise a **follow-up** picked from what the last answer said: when that answer belongs to
+   the same category, or mentions a cue (family, work, a worry, a change, ...) that has a
+   follow-up in this category. Cues are tried in the order they appear in the answer. When the
+   answer is in the same category but has no cue, a gentle generic follow-up is used, and only
+   together with a reflection (so that "that" in it refers to something just said);
+3. otherwise the next **bank** question of the category not asked yet;
+4. otherwise a generic invitation (:func:`fallback_question`).
+
+Every candidate must pass :func:`~server.interview.safety.check_question` against the questions
+already asked (so repeats are skipped, reflective openers ignored) and must not echo the wording
+of a question the person declined (``request.refused_topics``).
+
+A **reflective opener** restates a short clause from the last answer in the second person
+("You mentioned that honesty matters to you when deadlines slip."). It only ever uses the
+person's own words: the clause must be first-person, 3-14 words, contain no capitalised name
+(no third parties), no special-category or crisis content, no refusal and nothing that looks
+like an instruction. When no clause qualifies there is no opener. With
+``interviewingTechniques.reflectiveListening`` off there are never openers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from typing import Literal
 
 from server.config import Category
 from server.interview.model import QuestionRequest
+from server.interview.safety import (
+    check_question,
+    detect_crisis,
+    has_name,
+    looks_like_instruction,
+    question_sentence,
+    special_categories,
+    split_sentences,
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated block (easier to read and edit)."""
+    return frozenset(text.split())
+
+
+# --------------------------------------------------------------------------------------------
+# The bank
+# --------------------------------------------------------------------------------------------
+
+BANK: dict[Category, tuple[str, ...]] = {
+    "values": (
+        "What matters most to you when you have to make a hard choice?",
+        "Which principle would you hold on to even if it made your life less convenient?",
+        "How do you tell when something is the right thing for you to do?",
+        "What qualities in other people earn your deepest respect?",
+        "When you feel proud of how you handled something, what were you honouring?",
+        "What would you never want to compromise on, whatever the situation?",
+        "How have the things you care about changed over the years?",
+        "What does a good life look like to you?",
+        "Which lessons you learned early in life do you still live by?",
+        "Where do you draw the line between being flexible and standing firm?",
+    ),
+    "goals": (
+        "What would you like to be different in your life a few months from now?",
+        "What is one thing you are working toward that genuinely excites you?",
+        "What would make the coming year feel well spent to you?",
+        "What is a goal you have set aside for now that you would like to return to someday?",
+        "What skills would you like to build over the next few years?",
+        "How do you usually decide which goals deserve your time?",
+        "What tends to get in the way when you move toward something you want?",
+        "What kind of support helps you most when you are chasing a goal?",
+        "When you picture an ordinary day five years from now, what are you doing?",
+        "What would you like to look back on with satisfaction later in life?",
+    ),
+    "style": (
+        "What makes feedback land well for you?",
+        "How do you tend to handle disagreements with people you work or live with?",
+        "What kind of conversations leave you feeling energized?",
+        "When you explain something to someone, how do you usually go about it?",
+        "How would you describe your sense of humor?",
+        "What do you do when you need to think something through on your own?",
+        "How do you prefer to stay in touch with the people who matter to you?",
+        "What tends to frustrate you in the way others communicate?",
+        "How do you make decisions when you have very little time?",
+        "In a group, what role do you tend to take on?",
+        "How much detail do you like to give when you talk about your plans?",
+    ),
+    "biography": (
+        "What is a moment from your earlier years that still shapes how you see things?",
+        "Which turning point in your life changed your direction the most?",
+        "What did someone older than you teach you that has stayed with you?",
+        "What challenge are you proudest of having come through?",
+        "How did you end up doing the kind of work or activities you do now?",
+        "When in your life did you feel most like yourself?",
+        "What is a risk you took that taught you something about yourself?",
+        "What did growing up teach you about how you want to live?",
+        "Which experience would a friend need to hear about to really understand you?",
+        "What is a mistake you learned a lot from?",
+    ),
+    "current_focus": (
+        "What are you spending most of your free time on lately?",
+        "What project or activity is on your mind most this month?",
+        "What are you learning or trying to get better at right now?",
+        "What does a typical week look like for you at the moment?",
+        "What is something you are looking forward to in the coming weeks?",
+        "What have you been curious about recently?",
+        "Which of your current commitments feels most meaningful to you?",
+        "What are you trying to make more room for in your days right now?",
+        "What would you like to get done before the end of this season?",
+        "What is a recent small win you have enjoyed?",
+    ),
+}
+
+# Cue name -> pattern searched (case-insensitively) in the last answer.
+CUES: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.IGNORECASE)
+    for name, pattern in {
+        "people": r"\b(?:family|families|parents?|mother|father|mom|mum|dad|sisters?|brothers?|"
+        r"siblings?|partner|wife|husband|kids|children|daughters?|sons?|grand\w+|friends?|"
+        r"friendships?)\b",
+        "work": r"\b(?:work|working|job|jobs|career|boss|manager|colleagues?|coworkers?|team|"
+        r"office|clients?|company|profession|business)\b",
+        "worry": r"\b(?:afraid|scared|fears?|worr(?:y|ied|ies|ying)|anxious|nervous|uncertain|"
+        r"uncertainty)\b",
+        "pride": r"\b(?:proud|pride|accomplish\w*|achiev\w*|succeed\w*|success\w*|won)\b",
+        "change": r"\b(?:change[ds]?|changing|transition\w*|moved|moving|new chapter|started over|"
+        r"quit|turning point)\b",
+        "learning": r"\b(?:learn\w*|stud(?:y|ied|ying)|courses?|class(?:es)?|school|university|"
+        r"college|reading|books?|curious|curiosity)\b",
+        "conflict": r"\b(?:argu\w+|disagree\w*|conflicts?|fights?|fought|clash\w*|tension)\b",
+        "place": r"\b(?:city|town|village|countryside|abroad|travel\w*|neighbou?rhood|"
+        r"moved to|grew up in)\b",
+        "creativity": r"\b(?:writ(?:e|ing)|paint\w*|draw(?:ing)?|music|songs?|guitar|piano|"
+        r"design\w*|creat(?:e|ing|ive|ivity)|craft\w*|photograph\w*|cook\w*|bak(?:e|ing)|"
+        r"build(?:ing)?)\b",
+        "helping": r"\b(?:help\w*|volunteer\w*|mentor\w*|support\w*|car(?:e|ing) for|teach\w*|"
+        r"coach\w*)\b",
+        "time": r"\b(?:busy|overwhelm\w*|no time|balance|juggl\w+|deadlines?|stretched)\b",
+    }.items()
+}
+
+FOLLOW_UPS: dict[Category, dict[str, str]] = {
+    "values": {
+        "people": "What have the people closest to you taught you about what matters?",
+        "work": "How do the things you care about show up in the way you work?",
+        "worry": "When something worries you, what does it tell you about what you want to "
+        "protect?",
+        "pride": "What does the thing you feel proud of say about what you value?",
+        "change": "Through the changes you have lived through, what has stayed constant in what "
+        "you care about?",
+        "learning": "What does learning give you that matters to you?",
+        "conflict": "When you find yourself in a disagreement, what are you usually standing up "
+        "for?",
+        "helping": "What makes helping others feel worthwhile to you?",
+        "creativity": "What does making things give you that feels important?",
+    },
+    "goals": {
+        "people": "How do the people around you fit into what you are hoping for next?",
+        "work": "Where would you like your work to take you over the next few years?",
+        "worry": "What would help you feel steadier as you move toward what you want?",
+        "pride": "What would you like to build on from what you have already achieved?",
+        "change": "With the changes you described, what would you like to make possible next?",
+        "learning": "What would you most like to learn or master in the next year or two?",
+        "time": "If you had a little more room in your week, what would you put it toward?",
+        "creativity": "Where would you like to take your creative side from here?",
+        "helping": "How would you like to be helping others a few years from now?",
+    },
+    "style": {
+        "people": "How does the way you talk with the people closest to you differ from how you "
+        "talk with everyone else?",
+        "work": "How would the people you work with describe working with you?",
+        "conflict": "When a disagreement heats up, what do you usually do first?",
+        "worry": "How does the way you talk change when you are under pressure?",
+        "learning": "What is your favourite way to take in a new idea?",
+        "helping": "When someone comes to you for help, how do you usually respond?",
+        "time": "How do you keep your conversations and messages manageable when things get busy?",
+        "creativity": "How does your creative side show up in the way you express yourself?",
+    },
+    "biography": {
+        "people": "How have the people you mentioned shaped the person you are now?",
+        "work": "What first drew you toward the kind of work you do?",
+        "change": "What did that period of change teach you about yourself?",
+        "place": "What did the places you have lived in add to who you are?",
+        "pride": "What did it take for you to get to that achievement?",
+        "worry": "Looking back, what helped you get through uncertain times?",
+        "learning": "What from your early learning has stayed with you the longest?",
+        "conflict": "How has a past disagreement shaped the way you handle conflict now?",
+    },
+    "current_focus": {
+        "work": "What part of your work is taking most of your attention right now?",
+        "learning": "What are you hoping to get out of what you are learning at the moment?",
+        "creativity": "What are you making or working on creatively these days?",
+        "people": "How are you making time for the people who matter to you these days?",
+        "time": "What helps you decide what gets your attention when everything feels urgent?",
+        "helping": "Where are you putting your energy to help others at the moment?",
+        "change": "What are you adjusting to in your life right now?",
+        "pride": "What are you building on at the moment from what went well recently?",
+    },
+}
+
+# Same-category deepening follow-ups: only used right after a reflective opener.
+GENERIC_FOLLOW_UPS: dict[Category, tuple[str, ...]] = {
+    "values": (
+        "What makes that so important to you?",
+        "How does that show up in your everyday choices?",
+    ),
+    "goals": (
+        "What would be a first small step toward that?",
+        "What would it mean to you to get there?",
+    ),
+    "style": (
+        "How do you think others experience that side of you?",
+        "Where did you pick up that way of doing things?",
+    ),
+    "biography": (
+        "How did that experience change you?",
+        "What do you understand about that time now that you did not then?",
+    ),
+    "current_focus": (
+        "What is the next step for that?",
+        "What makes that feel like the right focus for now?",
+    ),
+}
+
+_TOPIC: dict[Category, str] = {
+    "values": "what matters to you",
+    "goals": "what you are hoping for",
+    "style": "the way you communicate",
+    "biography": "your story so far",
+    "current_focus": "what is on your plate these days",
+}
+_INVITATIONS: tuple[str, ...] = (
+    "What else would you like me to understand about {topic}?",
+    "What comes to mind now when you think about {topic}?",
+    "Which part of {topic} have we not touched on yet?",
+    "What would help someone understand {topic} a little better?",
+)
+_ANGLES: tuple[str, ...] = (
+    "at work",
+    "with the people around you",
+    "in quiet moments",
+    "over the past few years",
+    "when things get hard",
+    "on an ordinary day",
+    "when you feel most alive",
+    "looking ahead",
+    "compared with a decade ago",
+    "in small everyday decisions",
+    "after a long week",
+    "during big changes",
+)
+
+OPENER_TEMPLATES: tuple[str, ...] = (
+    "You mentioned that {clause}.",
+    "It sounds like {clause}.",
+    "You said {clause}.",
+    "So {clause}.",
+    "If I followed you, {clause}.",
+    "I'm hearing that {clause}.",
+)
+
+
+def bank_questions(category: Category) -> tuple[str, ...]:
+    return BANK[category]
+
+
+def all_bank_questions() -> tuple[str, ...]:
+    """Every fixed question text the bank can produce (bank, follow-ups, generic ones)."""
+    found: list[str] = []
+    for category in BANK:
+        found.extend(BANK[category])
+        found.extend(FOLLOW_UPS[category].values())
+        found.extend(GENERIC_FOLLOW_UPS[category])
+        found.extend(_invitations(category))
+    return tuple(found)
+
+
+def _invitations(category: Category) -> Iterator[str]:
+    topic = _TOPIC[category]
+    for template in _INVITATIONS:
+        yield template.format(topic=topic)
+    for angle in _ANGLES:
+        yield f"Thinking about {topic} {angle}, what stands out to you?"
+
+
+# --------------------------------------------------------------------------------------------
+# Reflective openers
+# --------------------------------------------------------------------------------------------
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself)\b", re.IGNORECASE)
+_OTHER_PERSON = re.compile(
+    r"\b(?:we|us|our|ours|you|your|yours|he|him|his|she|her|hers|they|them|their|theirs)\b",
+    re.IGNORECASE,
+)
+_REFUSAL = re.compile(
+    r"\b(?:rather not|prefer not|don't want to (?:talk|say|share|go into)|skip|pass on|"
+    r"no comment|none of your|not comfortable|private|personal)\b",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:and|but|so|well|also|honestly|really|actually|then|yeah|yes|oh|um|uh|hmm|ok|okay|"
+    r"like|basically|i mean)\b[,\s]*)+",
+    re.IGNORECASE,
+)
+_BAD_START = _words(
+    """
+    because which that if although though who where and or but so when while whereas unless
+    until what how why
+    """
+)
+_PRONOUNS = re.compile(
+    r"\b(i'm|i've|i'd|i'll|i am|i wasn't|i was|i|me|my|mine|myself)\b", re.IGNORECASE
+)
+_SECOND_PERSON = {
+    "i'm": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "i am": "you are",
+    "i was": "you were",
+    "i wasn't": "you weren't",
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+}
+
+
+def _to_second_person(clause: str) -> str:
+    return _PRONOUNS.sub(lambda match: _SECOND_PERSON[match.group(1).lower()], clause)
+
+
+def _candidate_clauses(answer: str) -> Iterator[tuple[str, bool]]:
+    """Clauses of the answer, each with whether it starts a sentence; whole sentences first."""
+    text = answer.replace("\u2019", "'").replace("\u2018", "'")
+    for sentence in split_sentences(text):
+        sentence = sentence.rstrip(".!?;:,").strip()
+        yield sentence, True
+        parts = re.split(r"\s*[,;:\u2014\u2013]\s*|\s+-\s+|\s+(?:but|because|so)\s+", sentence)
+        if len(parts) > 1:
+            for index, part in enumerate(parts):
+                yield part.strip(), index == 0
+
+
+def _usable_clause(clause: str, sentence_start: bool) -> str | None:
+    stripped = _LEADING_FILLER.sub("", clause).strip()
+    if stripped != clause:
+        sentence_start = True  # the capital after a filler is a sentence start too
+    words = stripped.split()
+    if not 3 <= len(words) <= 14:
+        return None
+    if words[0].lower().strip(",") in _BAD_START:
+        return None
+    if re.search(r"[?!\"\u201c\u201d()\[\]{}<>|*_#@/\\]|\d{3,}", stripped):
+        return None
+    if not _FIRST_PERSON.search(stripped) or _OTHER_PERSON.search(stripped):
+        return None
+    if has_name(stripped, sentence_start):
+        return None
+    if _REFUSAL.search(stripped) or looks_like_instruction(stripped):
+        return None
+    if special_categories(stripped) or detect_crisis(stripped).crisis:
+        return None
+    converted = _to_second_person(stripped)
+    return converted[0].lower() + converted[1:]
+
+
+def reflective_opener(
+    answer: str,
+    seed: int = 0,
+    prefer: re.Pattern[str] | None = None,
+    avoid: Sequence[str] = (),
+) -> str | None:
+    """A one-sentence simple reflection built from the person's own words, or None.
+
+    ``prefer`` picks a clause matching a cue first; clauses touching ``avoid`` (refused
+    topics) are never used.
+    """
+    if detect_crisis(answer).crisis:
+        return None
+    usable: list[str] = []
+    for clause, sentence_start in _candidate_clauses(answer):
+        converted = _usable_clause(clause, sentence_start)
+        if converted is None or _touches_refused(converted, avoid):
+            continue
+        usable.append(converted)
+    if not usable:
+        return None
+    chosen = usable[0]
+    if prefer is not None:
+        chosen = next((clause for clause in usable if prefer.search(clause)), chosen)
+    template = OPENER_TEMPLATES[seed % len(OPENER_TEMPLATES)]
+    return template.format(clause=chosen)
+
+
+# --------------------------------------------------------------------------------------------
+# Refused topics
+# --------------------------------------------------------------------------------------------
+
+_STOPWORDS = _words(
+    """
+    a an the and or but if then so of to in on at for from with about as by into over under
+    is are was were be been being am do does did have has had can could would will should
+    shall may might must i me my you your yours we our they them their he she it its this
+    that these those what which who whom whose when where why how there here more most much
+    many some any all each every other another such own same than too very just really also
+    only ever never not no nor like make makes made well usually tend tends often something
+    someone thing things way kind lot time times feel tell me now one s t
+    """
+)
+
+
+def _stems(text: str) -> set[str]:
+    stems = set()
+    for word in re.findall(r"[a-z]+", text.lower().replace("'", "")):
+        if word in _STOPWORDS or len(word) < 3:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        stems.add(word)
+    return stems
+
+
+def _touches_refused(text: str, refused: Sequence[str]) -> bool:
+    """True when ``text`` echoes the wording of a declined question or topic."""
+    candidate = _stems(text)
+    for entry in refused:
+        topic = _stems(question_sentence(entry))
+        if not topic:
+            continue
+        shared = topic & candidate
+        if len(topic) <= 3 and shared:
+            return True
+        if len(shared) / len(topic) >= 0.5:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------------------------
+
+PlanKind = Literal["baseline", "follow_up", "bank", "fallback"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedQuestion:
+    """The planned turn, with where its question came from (for the stream's ``source``)."""
+
+    text: str
+    question: str
+    kind: PlanKind
+    cue: str | None = None
+    opener: str | None = None
+
+    @property
+    def source(self) -> Literal["baseline", "builtin"]:
+        return "baseline" if self.kind == "baseline" else "builtin"
+
+
+def _cues_in(text: str, category: Category) -> list[str]:
+    """The cues of ``category``'s follow-up table found in ``text``, by first position."""
+    positions: list[tuple[int, str]] = []
+    for cue in FOLLOW_UPS[category]:
+        match = CUES[cue].search(text)
+        if match is not None:
+            positions.append((match.start(), cue))
+    return [cue for _, cue in sorted(positions)]
+
+
+def _candidates(
+    request: QuestionRequest, has_opener: bool
+) -> Iterator[tuple[PlanKind, str, str | None]]:
+    category = request.category
+    if request.baseline is not None:
+        yield "baseline", request.baseline.prompt.strip(), None
+    last = request.last_answered
+    if last is not None and last.answer and not detect_crisis(last.answer).crisis:
+        cues = _cues_in(last.answer, category)
+        if last.category == category or cues:
+            for cue in cues:
+                yield "follow_up", FOLLOW_UPS[category][cue], cue
+            if last.category == category and has_opener:
+                for question in GENERIC_FOLLOW_UPS[category]:
+                    yield "follow_up", question, None
+    for question in BANK[category]:
+        yield "bank", question, None
+    for question in _invitations(category):
+        yield "fallback", question, None
+
+
+def plan_question(request: QuestionRequest) -> PlannedQuestion:
+    """Choose the next question for ``request`` (see the module docstring). Pure."""
+    asked = request.asked_questions
+    refused = request.refused_topics
+    last = request.last_answered
+    reflective = request.config.interviewing_techniques.reflective_listening
+
+    def opener_for(cue: str | None) -> str | None:
+        if not reflective or last is None or not last.answer:
+            return None
+        prefer = CUES[cue] if cue is not None else None
+        return reflective_opener(last.answer, seed=request.number, prefer=prefer, avoid=refused)
+
+    generic_opener = opener_for(None)
+    for kind, question, cue in _candidates(request, generic_opener is not None):
+        if check_question(question, asked) or _touches_refused(question, refused):
+            continue
+        opener = opener_for(cue) if cue is not None else generic_opener
+        if opener is not None:
+            text = f"{opener} {question}"
+            if not check_question(text, asked):
+                return PlannedQuestion(text, question, kind, cue, opener)
+            if kind == "follow_up" and cue is None:
+                continue  # a generic follow-up needs its reflection
+        return PlannedQuestion(question, question, kind, cue)
+    question = fallback_question(request.category, asked)
+    return PlannedQuestion(question, question, "fallback")
 
 
 def plan_builtin_question(request: QuestionRequest) -> str:
-    raise NotImplementedError
+    """The next question's full text (reflective opener included). Pure and deterministic."""
+    return plan_question(request).text
 
 
 def fallback_question(category: Category, asked: Sequence[str]) -> str:
-    raise NotImplementedError
+    """A safe bank question for ``category`` not asked yet, else a generic open invitation.
+
+    The result passes ``check_question(result, asked)`` unless every bank question and every
+    generic invitation has been asked already (then the first invitation is returned).
+    """
+    for question in BANK[category]:
+        if not check_question(question, asked):
+            return question
+    invitations = list(_invitations(category))
+    for question in invitations:
+        if not check_question(question, asked):
+            return question
+    return invitations[0]

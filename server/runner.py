@@ -1,1 +1,296 @@
-"""Drives whole interviews from Python: the async loop over the sans-I/O session."""
+"""Drives interviews from Python: the async shell around the sans-I/O session.
+
+The runner is the one place that performs an interview's effects: it asks the policy what to
+ask, streams the question from the interviewer backend, makes every event durable in the
+journal *before* folding it into the session (so whatever a caller acknowledges survives
+kill -9), extracts the draft, previews and applies it to ``core.json`` with a backup, and
+writes the training export. The WebSocket session manager and the command line sit on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+
+from server.config import InterviewConfig
+from server.errors import ConflictError, CorruptFile, InvalidTransition, ValidationError
+from server.interview.model import (
+    ExtractionRequest,
+    QuestionEvent,
+    QuestionFinal,
+    QuestionRequest,
+)
+from server.interview.policy import plan_next_question
+from server.interview.session import Event, Review, Session, StateChanged, parse_event
+from server.interview.training import render_jsonl, training_records
+from server.llm.base import Interviewer
+from server.persona.diff import Change, diff
+from server.persona.merge import STRATEGIES, Strategy, apply_changes, propose
+from server.persona.schema import dump_persona, empty_persona, normalize_persona
+from server.store import ProfileStore, TornTail, new_session_id
+
+# Write a full snapshot after this many journal records even without a state change, so
+# recovery never has to replay a long journal.
+SNAPSHOT_EVERY = 25
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class Loaded:
+    session: Session
+    torn_tail: TornTail | None
+    replayed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    """What applying the draft with ``strategy`` would change, against ``base_digest``."""
+
+    strategy: Strategy
+    base_digest: str
+    current: dict[str, Any]
+    proposed: dict[str, Any]
+    changes: tuple[Change, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ApplyResult:
+    persona: dict[str, Any]
+    digest: str
+    backup: str | None
+    change_ids: tuple[str, ...]
+
+
+class InterviewRunner:
+    def __init__(
+        self,
+        store: ProfileStore,
+        interviewer: Interviewer,
+        config: InterviewConfig,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.interviewer = interviewer
+        self.config = config
+        self.clock = clock
+        self._locks: dict[str, anyio.Lock] = {}
+
+    def _lock(self, session: Session) -> anyio.Lock:
+        return self._locks.setdefault(f"{session.user}/{session.session_id}", anyio.Lock())
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, user: str) -> Session:
+        now = self.clock()
+        session = Session.new(new_session_id(now), user, now, backend=self.interviewer.label)
+        await self.store.create_session(user, session.session_id, session.to_snapshot())
+        return session
+
+    async def load(self, user: str, session_id: str) -> Loaded:
+        """Rebuild a session from its snapshot plus the journal records written after it."""
+        stored = await self.store.load_session(user, session_id)
+        session = Session.from_snapshot(stored.snapshot)
+        newer = [parse_event(record) for record in stored.records]
+        newer = [event for event in newer if event.n > session.journal_n]
+        session.apply(newer)
+        return Loaded(session, stored.torn_tail, len(newer))
+
+    async def commit(self, session: Session, events: Sequence[Event]) -> None:
+        """Make events durable, then fold them in. Only after this returns may they be acked."""
+        if not events:
+            return
+        async with self._lock(session):
+            await self.store.append_journal(
+                session.user,
+                session.session_id,
+                [event.model_dump(mode="json") for event in events],
+            )
+            session.apply(events)
+            state_changed = any(isinstance(event, StateChanged) for event in events)
+            if state_changed or session.journal_n % SNAPSHOT_EVERY == 0:
+                await self.store.write_snapshot(
+                    session.user, session.session_id, session.to_snapshot()
+                )
+
+    async def checkpoint(self, session: Session) -> None:
+        """Write a snapshot now (on pause, disconnect and shutdown)."""
+        async with self._lock(session):
+            await self.store.write_snapshot(session.user, session.session_id, session.to_snapshot())
+
+    # -- questions ----------------------------------------------------------------------------
+
+    def plan(self, session: Session) -> QuestionRequest | None:
+        """What the next question will be about, or None when none should be asked now."""
+        return plan_next_question(session, self.config)
+
+    async def stream_question(
+        self, session: Session, request: QuestionRequest | None = None
+    ) -> AsyncIterator[QuestionEvent]:
+        """Stream the next question; it is recorded when its final text arrives.
+
+        ``request`` comes from :meth:`plan` (planned now when omitted). Yields nothing when no
+        question should be asked. Raises :class:`~server.errors.LLMError` if the backend
+        fails; nothing is recorded then and the same call may be retried.
+        """
+        if request is None:
+            request = self.plan(session)
+        if request is None:
+            return
+        async for event in self.interviewer.stream_question(request):
+            if isinstance(event, QuestionFinal):
+                events = session.ask(
+                    request.question_id,
+                    request.category,
+                    event.text,
+                    event.source,
+                    self.clock(),
+                    self.config,
+                    notes=event.notes,
+                )
+                await self.commit(session, events)
+            yield event
+
+    # -- commands -----------------------------------------------------------------------------
+
+    async def submit_answer(
+        self, session: Session, question_id: str, answer_id: str, text: str
+    ) -> list[Event]:
+        events = session.submit_answer(question_id, answer_id, text, self.clock(), self.config)
+        await self.commit(session, events)
+        return events
+
+    async def edit_answer(
+        self, session: Session, question_id: str, answer_id: str, text: str
+    ) -> list[Event]:
+        events = session.edit_answer(question_id, answer_id, text, self.clock(), self.config)
+        await self.commit(session, events)
+        return events
+
+    async def skip(self, session: Session, question_id: str) -> list[Event]:
+        events = session.skip(question_id, self.clock(), self.config)
+        await self.commit(session, events)
+        return events
+
+    async def save_draft(
+        self, session: Session, question_id: str, text: str, base_rev: int
+    ) -> list[Event]:
+        events = session.save_draft(question_id, text, base_rev, self.clock(), self.config)
+        await self.commit(session, events)
+        return events
+
+    async def pause(self, session: Session) -> list[Event]:
+        events = session.pause(self.clock(), self.config)
+        await self.commit(session, events)
+        return events
+
+    async def resume(self, session: Session) -> list[Event]:
+        events = session.resume(self.clock())
+        await self.commit(session, events)
+        return events
+
+    async def finish_early(self, session: Session) -> list[Event]:
+        events = session.finish_early(self.clock(), self.config)
+        await self.commit(session, events)
+        return events
+
+    async def discard(self, session: Session) -> list[Event]:
+        """Discard the session; a training export written at finalize is removed with it."""
+        events = session.discard(self.clock())
+        await self.commit(session, events)
+        if events:
+            await self.store.delete_training(session.user, session.session_id)
+        return events
+
+    # -- review and apply ---------------------------------------------------------------------
+
+    async def finalize(self, session: Session) -> Review:
+        """Extract the draft, store it for review, and write the training export."""
+        if session.state != "completed":
+            raise InvalidTransition(
+                f"session {session.session_id} is {session.state}; finalize needs a completed "
+                "interview (answer until complete, or finish early)"
+            )
+        request = ExtractionRequest(session.session_id, session.turns(), self.config)
+        result = await self.interviewer.extract(request)
+        events = session.finalize(result.draft, result.source, self.clock(), notes=result.notes)
+        # Training first: a crash in between leaves an export that the next finalize rewrites
+        # or a discard removes, never a finalized session without its export.
+        await self._write_training(session)
+        await self.commit(session, events)
+        assert session.review is not None
+        return session.review
+
+    async def _write_training(self, session: Session) -> None:
+        try:
+            name = _persona_name((await self.store.read_persona(session.user)).data, session.user)
+        except CorruptFile:
+            name = session.user  # the review will report the corrupt file; naming can fall back
+        records = training_records(session.session_id, name, session.turns())
+        await self.store.write_training(session.user, session.session_id, render_jsonl(records))
+
+    async def preview(self, session: Session, strategy: str) -> Preview:
+        """The diff of the draft against the current ``core.json`` under ``strategy``."""
+        if session.state != "finalized" or session.review is None:
+            raise InvalidTransition(
+                f"session {session.session_id} is {session.state}; a preview needs a finalized "
+                "session"
+            )
+        checked = _strategy(strategy)
+        stored = await self.store.read_persona(session.user)
+        current = normalize_persona(stored.data) if stored.data is not None else empty_persona()
+        proposed = propose(current, session.review.draft, session.session_id, checked, self.clock())
+        return Preview(checked, stored.digest, current, proposed, tuple(diff(current, proposed)))
+
+    async def apply(
+        self,
+        session: Session,
+        strategy: str,
+        *,
+        base_digest: str,
+        change_ids: Sequence[str] | None = None,
+    ) -> ApplyResult:
+        """Apply the previewed changes (all, or the chosen ids) to ``core.json``.
+
+        Raises ConflictError when ``core.json`` changed since the preview that produced
+        ``base_digest``; the person must look at a fresh preview first.
+        """
+        preview = await self.preview(session, strategy)
+        if preview.base_digest != base_digest:
+            raise ConflictError(
+                "core.json changed since the preview was made; review the new diff and apply again"
+            )
+        chosen = (
+            [change.id for change in preview.changes] if change_ids is None else list(change_ids)
+        )
+        persona = apply_changes(preview.current, preview.changes, chosen)
+        written = await self.store.write_persona(
+            session.user, dump_persona(persona), expected_digest=base_digest, now=self.clock()
+        )
+        events = session.mark_applied(preview.strategy, chosen, written.backup, self.clock())
+        await self.commit(session, events)
+        return ApplyResult(persona, written.digest, written.backup, tuple(chosen))
+
+
+def _strategy(name: str) -> Strategy:
+    for strategy in STRATEGIES:
+        if strategy == name:
+            return strategy
+    raise ValidationError(f"unknown strategy {name!r}; expected one of {list(STRATEGIES)}")
+
+
+def _persona_name(data: dict[str, Any] | None, fallback: str) -> str:
+    identity = (data or {}).get("identity")
+    if isinstance(identity, dict):
+        for key in ("humanName", "name"):
+            value = identity.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return fallback

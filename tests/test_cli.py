@@ -1,0 +1,56 @@
+"""The personagen command line, run as a real subprocess where it matters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    assert "personagen" in done.stdout
+    assert "config" in done.stdout
+
+
+def test_config_prints_the_validated_default() -> None:
+    done = run("config")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["maxQuestionsPerSession"] == 15
+    assert data["sessionDefaults"]["autoSaveInterval"] == 30000
+
+
+def test_config_rejects_a_bad_file_with_key_and_value(tmp_path: Path) -> None:
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"requireMinimumAnswers": "seven"}))
+    done = run("config", "--interview-config", str(path))
+    assert done.returncode == 2
+    assert "key 'requireMinimumAnswers'" in done.stderr
+    assert "'seven'" in done.stderr
+
+
+def test_bad_setting_from_environment_is_reported(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PERSONAGEN_PORT", "nope")
+    assert main(["config"]) == 2
+    assert "setting port: expected an integer port, found 'nope'" in capsys.readouterr().err

@@ -291,6 +291,8 @@ def _longest_increasing(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
 # Rows for people
 
 
+_ABSENT: Final = object()
+
 _NOUNS: Final = {
     "values.core": "value",
     "values.boundaries": "boundary",
@@ -390,9 +392,6 @@ def _summary(raw: _Raw, section: str, dotted: str) -> str:
     if raw.old is None or raw.old == "":
         return f"Set {name} to {_short(raw.new)}"
     return f"Change {name} from {_short(raw.old)} to {_short(raw.new)}"
-
-
-_ABSENT: Final = object()
 
 
 def _extension_summary(raw: _Raw, section: str, dotted: str) -> str | None:

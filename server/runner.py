@@ -66,6 +66,7 @@ class ApplyResult:
     digest: str
     backup: str | None
     change_ids: tuple[str, ...]
+    events: tuple[Event, ...] = ()
 
 
 class InterviewRunner:
@@ -107,6 +108,12 @@ class InterviewRunner:
         """Make events durable, then fold them in. Only after this returns may they be acked."""
         if not events:
             return
+        # Shielded: a cancelled caller (a dropped connection, a stopped generation) must not
+        # leave an event on disk that the in-memory session never folded in.
+        with anyio.CancelScope(shield=True):
+            await self._commit(session, events)
+
+    async def _commit(self, session: Session, events: Sequence[Event]) -> None:
         async with self._lock(session):
             await self.store.append_journal(
                 session.user,
@@ -276,7 +283,7 @@ class InterviewRunner:
         )
         events = session.mark_applied(preview.strategy, chosen, written.backup, self.clock())
         await self.commit(session, events)
-        return ApplyResult(persona, written.digest, written.backup, tuple(chosen))
+        return ApplyResult(persona, written.digest, written.backup, tuple(chosen), tuple(events))
 
 
 def _strategy(name: str) -> Strategy:

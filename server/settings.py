@@ -65,6 +65,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ollama_question_deadline", "180", "Seconds one streamed question may take in total."),
     Setting("ollama_num_ctx", "8192", "Context window requested from Ollama (`num_ctx`)."),
     Setting("ollama_temperature", "0.7", "Sampling temperature for questions."),
+    Setting(
+        "allowed_origins",
+        "",
+        "Extra browser origins (comma-separated, e.g. https://me.example) allowed to use the "
+        "login cookie; the server's own origin is always allowed.",
+    ),
+    Setting(
+        "max_generations", "1", "Questions generated at once; match Ollama's OLLAMA_NUM_PARALLEL."
+    ),
     Setting("builtin_pace", "0.015", "Seconds between streamed words of the built-in interviewer."),
 )
 
@@ -122,6 +131,8 @@ class Settings:
     ollama_question_deadline: float = 180.0
     ollama_num_ctx: int = 8192
     ollama_temperature: float = 0.7
+    allowed_origins: tuple[str, ...] = ()
+    max_generations: int = 1
     builtin_pace: float = 0.015
 
     @classmethod
@@ -155,6 +166,12 @@ class Settings:
             parser = parsers.get(name)
             values[name] = parser(name, text) if parser else text
         values["profiles_dir"] = Path(raw["profiles_dir"])
+        values["allowed_origins"] = tuple(
+            origin.strip().rstrip("/")
+            for origin in raw["allowed_origins"].split(",")
+            if origin.strip()
+        )
+        values["max_generations"] = _count("max_generations", raw["max_generations"])
         values["interview_config"] = (
             Path(raw["interview_config"]) if raw["interview_config"] else None
         )
@@ -172,6 +189,16 @@ def _port_like_int(name: str, raw: str) -> int:
         raise ConfigError(f"setting {name}: expected an integer, found {raw!r}") from None
     if value < 512:
         raise ConfigError(f"setting {name}: expected an integer >= 512, found {raw!r}")
+    return value
+
+
+def _count(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"setting {name}: expected a whole number, found {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"setting {name}: expected a whole number >= 1, found {raw!r}")
     return value
 
 

@@ -112,7 +112,11 @@ class PersonagenClient:
         stack = contextlib.AsyncExitStack()
         self._group = await stack.enter_async_context(anyio.create_task_group())
         self._exit_stack = stack
-        await self._connect_once()
+        try:
+            await self._connect_once()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
         self._group.start_soon(self._run)
         return self
 
@@ -129,7 +133,9 @@ class PersonagenClient:
         if self._group is not None:
             self._group.cancel_scope.cancel()
         if self._exit_stack is not None:
-            await self._exit_stack.__aexit__(exc_type, exc, tb)
+            # The body's own exception propagates unwrapped: the background group is told
+            # nothing about it, only cancelled.
+            await self._exit_stack.__aexit__(None, None, None)
         self._send_events.close()
         self._receive_events.close()
 

@@ -187,18 +187,22 @@ class Drill:
             if final and loaded.torn_tail is not None:
                 self.report.torn_tails += 1
             session = loaded.session
-            seen: dict[str, int] = {}
-            for answer in session.answers.values():
-                seen[answer.question_id] = seen.get(answer.question_id, 0) + 1
-            self.report.duplicated += sum(count - 1 for count in seen.values())
+            journal = _journal(self.profiles, session_id)
+            # A first answer (revision 1) recorded twice for one question would be a duplicate.
+            firsts: dict[str, int] = {}
+            for record in journal:
+                if record.get("type") == "answer_recorded" and record["answer"]["revision"] == 1:
+                    question_id = record["answer"]["question_id"]
+                    firsts[question_id] = firsts.get(question_id, 0) + 1
+            self.report.duplicated += sum(count - 1 for count in firsts.values())
             for question_id, text in self.acked.get(session_id, {}).items():
-                answer = session.answers.get(question_id)
-                if answer is None or answer.text != text:
+                stored = session.answers.get(question_id)
+                if stored is None or stored.text != text:
                     self.report.lost += 1
                     self.report.problems.append(
                         f"acknowledged answer {session_id}/{question_id} is missing or changed"
                     )
-            ids = [record["n"] for record in _journal(self.profiles, session_id)]
+            ids = [record["n"] for record in journal]
             if ids != sorted(set(ids)):
                 self.report.problems.append(f"journal of {session_id} repeats or reorders events")
 

@@ -520,21 +520,20 @@ async def _serve(
                 )
 
     async def worker() -> None:
-        async with receive_work:
-            async for parsed in receive_work:
-                try:
-                    await manager.handle(connection, parsed)
-                except Exception:
-                    log.exception("request failed on connection %s", connection.id)
-                    connection.send(
-                        {
-                            "type": "error",
-                            "id": getattr(parsed, "id", None),
-                            "code": "internal_error",
-                            "message": "the server failed to handle this request",
-                            "retryable": True,
-                        }
-                    )
+        async for parsed in receive_work:
+            try:
+                await manager.handle(connection, parsed)
+            except Exception:
+                log.exception("request failed on connection %s", connection.id)
+                connection.send(
+                    {
+                        "type": "error",
+                        "id": getattr(parsed, "id", None),
+                        "code": "internal_error",
+                        "message": "the server failed to handle this request",
+                        "retryable": True,
+                    }
+                )
 
     async def writer() -> None:
         while True:
@@ -545,17 +544,17 @@ async def _serve(
                 return
             await websocket.send_text(text)
 
-    async with anyio.create_task_group() as group:
+    with send_work, receive_work:
+        async with anyio.create_task_group() as group:
 
-        async def run_then_stop(loop: Any) -> None:
-            with suppress(WebSocketDisconnect, OSError, RuntimeError):
-                await loop()
-            group.cancel_scope.cancel()
+            async def run_then_stop(loop: Any) -> None:
+                with suppress(WebSocketDisconnect, OSError, RuntimeError):
+                    await loop()
+                group.cancel_scope.cancel()
 
-        group.start_soon(run_then_stop, receiver)
-        group.start_soon(run_then_stop, writer)
-        group.start_soon(worker)
-    send_work.close()
+            group.start_soon(run_then_stop, receiver)
+            group.start_soon(run_then_stop, writer)
+            group.start_soon(worker)
     if close_code:
         await _close(websocket, *close_code[0])
 

@@ -725,12 +725,15 @@ class SessionManager:
                 connection.send({**reply, "repeated": True})
             else:
                 connection.send(reply)
-        if repeated and isinstance(message, p.SessionOpen | p.SessionStart):
-            # A repeated open still attaches this connection (e.g. after a reconnect).
-            session_id = replies[0].get("session_id") if replies else None
-            if isinstance(session_id, str) and replies[0]["type"] == "ack":
-                live = await self.get_live(connection.user, session_id)
-                live.attach(connection, None, None)
+        if isinstance(message, p.SessionOpen | p.SessionStart) and replies[0]["type"] == "ack":
+            # After the ack, in order: the catch-up (replay or snapshot), then live events.
+            # A repeated start or open attaches too: the client may be on a new connection.
+            live = await self.get_live(connection.user, replies[0]["session_id"])
+            epoch = message.epoch if isinstance(message, p.SessionOpen) else None
+            last_seq = message.last_seq if isinstance(message, p.SessionOpen) else None
+            live.attach(connection, epoch, last_seq)
+            if live.session.state == "active":
+                self.maybe_generate(live)
 
     async def _dispatch(
         self, connection: Connection, message: p.ClientMessage
@@ -746,22 +749,11 @@ class SessionManager:
             ]
         if isinstance(message, p.SessionStart):
             live = await self.start_session(connection)
-            ack = {"type": "ack", "id": request_id, "session_id": live.session.session_id}
-            connection.send(ack)
-            live.attach(connection, None, None)
-            self.maybe_generate(live)
-            return []  # the ack was sent before the snapshot, in order
+            return [{"type": "ack", "id": request_id, "session_id": live.session.session_id}]
         assert not isinstance(message, p.Hello | p.Ping)
         live = await self.get_live(connection.user, message.session_id)
         if isinstance(message, p.SessionOpen):
-            connection.send(
-                {"type": "ack", "id": request_id, "session_id": live.session.session_id}
-            )
-            mode = live.attach(connection, message.epoch, message.last_seq)
-            log.debug("connection %s opened %s (%s)", connection.id, live.session.session_id, mode)
-            if live.session.state == "active":
-                self.maybe_generate(live)
-            return []
+            return [{"type": "ack", "id": request_id, "session_id": live.session.session_id}]
         async with live.lock:
             replies = await self._command(connection, live, message)
         self.remember(live)

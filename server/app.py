@@ -44,7 +44,11 @@ from server.store import ProfileStore
 
 log = logging.getLogger("personagen.app")
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# Installed wheels carry the page inside the package; a source checkout has it beside it.
+_PACKAGED_WEB = Path(__file__).resolve().parent / "web"
+WEB_DIR = (
+    _PACKAGED_WEB if _PACKAGED_WEB.is_dir() else Path(__file__).resolve().parent.parent / "web"
+)
 
 
 @dataclasses.dataclass

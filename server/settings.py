@@ -90,14 +90,22 @@ def _positive_float(name: str, raw: str) -> float:
     return value
 
 
-def _port(name: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"setting {name}: expected an integer port, found {raw!r}") from None
-    if not 0 <= value <= 65535:
-        raise ConfigError(f"setting {name}: expected a port between 0 and 65535, found {raw!r}")
-    return value
+def _integer(low: int, high: int | None = None) -> Callable[[str, str], int]:
+    """A parser for a whole number in ``[low, high]`` whose errors name the setting."""
+    expected = (
+        f"a whole number >= {low}" if high is None else f"a whole number from {low} to {high}"
+    )
+
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"setting {name}: expected {expected}, found {raw!r}") from None
+        if value < low or (high is not None and value > high):
+            raise ConfigError(f"setting {name}: expected {expected}, found {raw!r}")
+        return value
+
+    return parse
 
 
 def _backend(name: str, raw: str) -> Backend:
@@ -151,7 +159,7 @@ class Settings:
             raw[setting.name] = setting.default if value is None else value
 
         parsers: dict[str, Callable[[str, str], object]] = {
-            "port": _port,
+            "port": _integer(0, 65535),
             "backend": _backend,
             "ollama_host": _ollama_host,
             "ollama_connect_timeout": _positive_float,
@@ -159,7 +167,8 @@ class Settings:
             "ollama_question_deadline": _positive_float,
             "ollama_temperature": _positive_float,
             "builtin_pace": _positive_float,
-            "ollama_num_ctx": _port_like_int,
+            "ollama_num_ctx": _integer(512),
+            "max_generations": _integer(1),
         }
         values: dict[str, object] = {}
         for name, text in raw.items():
@@ -171,7 +180,6 @@ class Settings:
             for origin in raw["allowed_origins"].split(",")
             if origin.strip()
         )
-        values["max_generations"] = _count("max_generations", raw["max_generations"])
         values["interview_config"] = (
             Path(raw["interview_config"]) if raw["interview_config"] else None
         )
@@ -180,26 +188,6 @@ class Settings:
                 "setting ollama_model: expected a model name such as llama3.1:8b, found ''"
             )
         return cls(**values)  # type: ignore[arg-type]
-
-
-def _port_like_int(name: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"setting {name}: expected an integer, found {raw!r}") from None
-    if value < 512:
-        raise ConfigError(f"setting {name}: expected an integer >= 512, found {raw!r}")
-    return value
-
-
-def _count(name: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"setting {name}: expected a whole number, found {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"setting {name}: expected a whole number >= 1, found {raw!r}")
-    return value
 
 
 def setting(name: str) -> Setting:

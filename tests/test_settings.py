@@ -38,14 +38,14 @@ def test_ollama_host_alias_and_scheme() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"PERSONAGEN_PORT": "eighty"}, "setting port: expected an integer port, found 'eighty'"),
-        ({"PERSONAGEN_PORT": "70000"}, "between 0 and 65535, found '70000'"),
+        ({"PERSONAGEN_PORT": "eighty"}, "setting port: expected a whole number from 0 to 65535, found 'eighty'"),
+        ({"PERSONAGEN_PORT": "70000"}, "from 0 to 65535, found '70000'"),
         (
             {"PERSONAGEN_BACKEND": "gpt"},
             "expected one of ['auto', 'ollama', 'builtin'], found 'gpt'",
         ),
         ({"PERSONAGEN_OLLAMA_READ_TIMEOUT": "-1"}, "expected a number >= 0, found '-1'"),
-        ({"PERSONAGEN_OLLAMA_NUM_CTX": "100"}, "expected an integer >= 512, found '100'"),
+        ({"PERSONAGEN_OLLAMA_NUM_CTX": "100"}, "expected a whole number >= 512, found '100'"),
         ({"PERSONAGEN_OLLAMA_MODEL": " "}, "expected a model name"),
     ],
 )

@@ -53,4 +53,7 @@ def test_bad_setting_from_environment_is_reported(
 ) -> None:
     monkeypatch.setenv("PERSONAGEN_PORT", "nope")
     assert main(["config"]) == 2
-    assert "setting port: expected a whole number from 0 to 65535, found 'nope'" in capsys.readouterr().err
+    assert (
+        "setting port: expected a whole number from 0 to 65535, found 'nope'"
+        in capsys.readouterr().err
+    )

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,25 @@ def test_bad_setting_from_environment_is_reported(
         "setting port: expected a whole number from 0 to 65535, found 'nope'"
         in capsys.readouterr().err
     )
+
+
+def test_eval_hands_its_arguments_to_server_eval_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        calls.append(argv)
+        return 7
+
+    module = types.ModuleType("server.eval.cli")
+    module.main = fake_main  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "server.eval.cli", module)
+    assert main(["eval", "--help", "--profiles", "x"]) == 7
+    assert calls == [["--help", "--profiles", "x"]]
+
+
+def test_eval_says_when_it_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "server.eval.cli", None)  # import fails as if absent
+    assert main(["eval"]) == 1
+    assert "`eval` is not available" in capsys.readouterr().err

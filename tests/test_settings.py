@@ -38,7 +38,10 @@ def test_ollama_host_alias_and_scheme() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"PERSONAGEN_PORT": "eighty"}, "setting port: expected a whole number from 0 to 65535, found 'eighty'"),
+        (
+            {"PERSONAGEN_PORT": "eighty"},
+            "setting port: expected a whole number from 0 to 65535, found 'eighty'",
+        ),
         ({"PERSONAGEN_PORT": "70000"}, "from 0 to 65535, found '70000'"),
         (
             {"PERSONAGEN_BACKEND": "gpt"},

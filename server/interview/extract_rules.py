@@ -8,8 +8,11 @@ section             rule
 ==================  =========================================================================
 values              a lexicon term (honesty, integrity, family, freedom, curiosity, ...) in a
                     sentence that also says it matters ("value", "important", "matters",
-                    "believe in", "guides me", "above all", ...), not negated; or a bare list
-                    of value words in a *values* answer ("Honesty, family and freedom.").
+                    "believe in", "guides me", "above all", "comes first", ...), not negated;
+                    a term right after "taught me" ("that taught me humility"); or a bare
+                    list of value words in a *values* answer ("Honesty, family and freedom.").
+                    A term inside the cue ("I respect people who ...") does not count. A value
+                    the person also denies ("security doesn't matter to me") is dropped.
                     Description = a short quote of the sentence, names redacted. Priority 1
                     only for "most important / above all / more than anything" with one value.
 goals               "I want to / I'd like to / I hope to / I plan to / my goal is to / I'm
@@ -26,11 +29,15 @@ tone, verbosity     a style word (direct, blunt, warm, diplomatic, humorous, cal
 interests           "I love / enjoy / am into / am passionate about / spend my weekends ..."
                     -> short noun phrases; never people, "my ..." things or pronouns.
 current_focus       "I'm working on / focused on / busy with ...", "these days I'm <doing>",
-projects            "my focus is ..."; a focus that names a project (an app, a book, a
-                    course, a business, building / writing / launching ...) is also a project.
-key_experiences     *biography* answers only: a first-person sentence with a formative cue
-                    ("taught me", "changed my life", "turning point", "I learned that") or a
-                    dated past event ("when I was 12 I moved ...").
+projects            "my focus is ..."; in answers about the present (or with "these days",
+                    "right now", ...) also "I'm learning / studying / training / teaching /
+                    trying to ..."; a focus that names a project (an app, a book, a course, a
+                    business, building / writing / launching ...) is also a project.
+key_experiences     *biography* answers only: a first-person sentence (or one opening with the
+                    speaker's own "-ing" deed: "Leaving my job was the turning point") with a
+                    formative cue ("taught me", "changed my life", "turning point", "I learned
+                    that") or a dated past event ("when I was 12 I moved ..."), with at least
+                    three content words ("I learned to do the same." says nothing alone).
 traits              only explicit self-labels ("I'm an introvert", "I'm very organised",
                     "I'm open to new experiences"), at confidence 0.3; contradictions drop it.
 domains             "I work in <field>" / "I work as a <role>".
@@ -40,9 +47,11 @@ Always: every item cites the question ids it came from; an item repeated in seve
 gains confidence; ``sensitivity`` is ``special_category`` when the source sentence touches
 health, religion, politics, sexuality, ethnicity, union membership or a criminal record,
 ``personal`` for family details, else ``none``. Capitalised names are never copied into an item
-(a text item with one is dropped, a description has it redacted). A sentence that reads like an
-instruction to the system ("ignore your instructions and ...") is data: it and the rest of that
-answer are skipped. Answers with crisis cues are skipped entirely.
+(a text item with one is dropped, a description has it redacted); a name right after a role is
+left out of goals, focus and experiences ("my grandfather Kofi" -> "my grandfather"), and so is a
+place phrase ("in Valencia"). Vague goals ("get this right") are skipped. A sentence that reads
+like an instruction to the system ("ignore your instructions and ...") is data: it and the rest
+of that answer are skipped. Answers with crisis cues are skipped entirely.
 """
 
 from __future__ import annotations
@@ -59,6 +68,7 @@ from server.interview.safety import (
     looks_like_instruction,
     name_spans,
     sensitivity_of,
+    without_named_relations,
 )
 from server.persona.draft import (
     GoalHorizon,
@@ -133,10 +143,42 @@ _LEADING_WORDS = re.compile(
 _ADDRESSES_SYSTEM = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
 
 
+_PLACE_PHRASE = re.compile(
+    r"\s+(?:in|at|to|from|near|around|across|through|outside) (?:the )?"
+    r"(?:[A-Z][\w'\-]*)(?: [A-Z][\w'\-]*)*"
+)
+_FUNCTION_WORDS = _words(
+    """
+    a an the and or but if then so of to in on at for from with about as by into over up out
+    off than too very just really also only ever not no i me my mine myself we us our it its
+    this that these those there here be been being am is are was were do does did done get
+    got getting have has had make made thing things stuff something anything way same kind
+    sort lot bit one ones right back more most much some any all every each again still
+    """
+)
+
+
+def _without_places(text: str) -> str:
+    """Drop "in Valencia", "at the Arctic station"-like phrases whose object is a name."""
+
+    def drop(match: re.Match[str]) -> str:
+        return "" if has_name(match.group(0)) else match.group(0)
+
+    return _PLACE_PHRASE.sub(drop, text)
+
+
+def _content_words(text: str) -> list[str]:
+    return [
+        word
+        for word in re.findall(r"[a-z][a-z'\-]*", text.lower())
+        if word not in _FUNCTION_WORDS and len(word) > 2
+    ]
+
+
 def _clean_clause(clause: str, max_words: int) -> str | None:
     clause = re.split(
         r"\s*[,;:\u2014\u2013(]\s*|\s+-\s+|\s+(?:because|since|so that|so i|but|although|though|"
-        r"which|while|whereas|unless|as long as)\s+",
+        r"which|while|whereas|unless|as long as|who|where)\s+",
         clause.strip(),
         maxsplit=1,
     )[0]
@@ -162,6 +204,7 @@ class _Found:
 class _Collector:
     def __init__(self) -> None:
         self.sections: dict[str, dict[str, _Found]] = {}
+        self.denied_values: set[str] = set()
 
     def add(
         self,
@@ -242,7 +285,10 @@ _VALUE_CUE = re.compile(
     r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
     r"hold dear|above all|above everything|most of all|number one|first and foremost|"
     r"try to (?:be|live|stay|show|practi[cs]e)|strive (?:to be|for)|essential|fundamental|"
-    r"what i admire|i admire)\b",
+    r"what i admire|i admire|i respect (?:people|anyone|those|someone) who|comes? first|"
+    r"came first|(?:at )?the cent(?:re|er) of (?:everything|my life|it all)|"
+    r"guides? (?:a lot of |most of |all of |many of )?my (?:choices|decisions|life)|"
+    r"something i (?:protect|value|hold onto|live by|believe in|guard))\b",
     re.IGNORECASE,
 )
 _TOP_PRIORITY = re.compile(
@@ -308,10 +354,23 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector) -> None:
     if not hits:
         return
     hits.sort()
+    cues = list(_VALUE_CUE.finditer(text))
+    # A term inside the cue itself ("I respect people who ...") is the cue, not a value.
+    hits = [(start, name) for start, name in hits if not _inside_any(start, cues)]
     names = list(dict.fromkeys(name for _, name in hits))
-    cue = _VALUE_CUE.search(text)
-    if cue is not None and not _negated_before(text, cue.start()):
+    if not names:
+        return
+    affirmed = [cue for cue in cues if not _negated_before(text, cue.start())]
+    taught = list(dict.fromkeys(name for start, name in hits if _taught_before(text, start)))
+    if affirmed:
         confidence = 0.8
+    elif taught:
+        # "... and that taught me humility": the value named right after "taught me".
+        names, confidence = taught, 0.7
+    elif cues:
+        # "Security doesn't matter much to me": a denial, remembered to settle contradictions.
+        out.denied_values.update(names)
+        return
     elif turn.category == "values" and _is_value_list(text):
         confidence = 0.7
     else:
@@ -323,6 +382,20 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector) -> None:
         if priority is not None:
             fields["priority"] = priority
         out.add("values", name, fields, turn.question_id, confidence, sentence)
+
+
+_TAUGHT = re.compile(
+    r"\btaught me (?:the (?:value|importance) of |about |to (?:value|be|have|show) )?$",
+    re.IGNORECASE,
+)
+
+
+def _inside_any(start: int, matches: list[re.Match[str]]) -> bool:
+    return any(match.start() <= start < match.end() for match in matches)
+
+
+def _taught_before(text: str, start: int) -> bool:
+    return _TAUGHT.search(text[:start]) is not None
 
 
 def _is_value_list(text: str) -> bool:
@@ -409,7 +482,7 @@ def horizon_of(*texts: str) -> GoalHorizon | None:
 
 
 def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
-    text = _FILLER_PHRASES.sub(" ", sentence)
+    text = _without_places(without_named_relations(_FILLER_PHRASES.sub(" ", sentence)))
     for match in _GOAL.finditer(text):
         if _hedged_before(text, match.start()):
             continue
@@ -419,6 +492,8 @@ def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
         clause = _clean_clause(raw, max_words=18)
         if clause is None or len(clause.split()) < 2 or _VAGUE.match(clause):
             continue
+        if len(_content_words(clause)) < 2:
+            continue  # "get this right", "do it": nothing to keep
         horizon = horizon_of(match.group("clause"), sentence, turn.question) or "midTerm"
         confidence = 0.75 if turn.category == "goals" else 0.65
         key = clause.lower()
@@ -536,6 +611,8 @@ def _is_style_list(text: str) -> bool:
         return False
     if any(word in _LIST_VERBS for word in words):
         return False  # "My boss is calm" describes someone else
+    if _ADDRESSES_SYSTEM.search(text):
+        return False  # "Funny you should ask." is a remark, not a list
     return not any(word.endswith("n't") for word in words)
 
 
@@ -574,7 +651,9 @@ _INTEREST = re.compile(
 )
 _INTEREST_CUT = re.compile(
     r"\s+(?:because|since|when|whenever|but|although|though|which|that|who|where|so|as|if|"
-    r"while|more than|even)\b|,\s*(?:and |but |so )?(?:i|it|which|but|because|especially)\b",
+    r"while|more than|even|before|after|until|once)\b"
+    r"|\s+with (?:the|my|a|an|too|some|friends|family)\b"
+    r"|,\s*(?:and |but |so )?(?:i|it|which|but|because|especially)\b",
     re.IGNORECASE,
 )
 _INTEREST_TRAILING = re.compile(
@@ -599,6 +678,26 @@ _FOCUS = re.compile(
     r"is (?:on )?(?P<object2>[^.;!?]+)"
     r"|\bthese days,? i'm (?P<object3>[a-z]+ing\b[^.;!?]*)"
     r"|\bmost of my (?:time|energy|attention) (?:goes|is going) (?:to|into) (?P<object4>[^.;!?]+)",
+    re.IGNORECASE,
+)
+# What someone is doing at present, read as a focus in answers about the present (or with a
+# "these days"-like cue in the sentence): "I'm learning the ukulele", "I'm training a new
+# mechanic", "I'm trying to take Fridays off".
+_FOCUS_ACTIVITY = re.compile(
+    r"\b(?:i'm|i am)(?: (?:currently|also|still|slowly|finally|now))? "
+    r"(?P<activity>(?:learning|studying|training|teaching|volunteering|building|writing|"
+    r"renovating|recording|planting|practi[cs]ing|organi[sz]ing|coaching|mentoring|"
+    r"trying to|saving (?:up )?for)\b[^.;!?]*)",
+    re.IGNORECASE,
+)
+_ACTIVITY_SKIP = re.compile(
+    r"^(?:learning (?:that|how much|what|from)|trying to (?:say|explain|remember|think|be|"
+    r"figure|work out|understand|answer))\b",
+    re.IGNORECASE,
+)
+_NOW = re.compile(
+    r"\b(?:these days|right now|at the moment|currently|lately|this (?:month|week|year|"
+    r"season)|at present|nowadays)\b",
     re.IGNORECASE,
 )
 _PROJECT = re.compile(
@@ -628,13 +727,14 @@ def _interest_parts(raw: str) -> list[str]:
         if re.search(r"\bmy\b", part, re.IGNORECASE):
             continue
         words = part.split()
-        if not 1 <= len(words) <= 5 or _has_name(part) or _ADDRESSES_SYSTEM.search(part):
+        if not 1 <= len(words) <= 6 or _has_name(part) or _ADDRESSES_SYSTEM.search(part):
             continue
         parts.append(part)
     return parts
 
 
 def _extract_interests(sentence: str, turn: Turn, out: _Collector) -> None:
+    sentence = _without_places(sentence)
     for match in _INTEREST.finditer(sentence):
         if _hedged_before(sentence, match.start()):
             continue
@@ -649,7 +749,33 @@ _VAGUE = re.compile(
 )
 
 
+def _focus_activities(sentence: str, turn: Turn) -> list[str]:
+    if turn.category != "current_focus" and not _NOW.search(sentence):
+        return []
+    found = []
+    for match in _FOCUS_ACTIVITY.finditer(sentence):
+        activity = match.group("activity").strip()
+        if _hedged_before(sentence, match.start()) or _ACTIVITY_SKIP.match(activity):
+            continue
+        found.append(activity)
+    return found
+
+
+def _add_focus(clause: str, turn: Turn, out: _Collector, sentence: str) -> None:
+    confidence = 0.75 if turn.category == "current_focus" else 0.7
+    key = clause.lower()
+    out.add("current_focus", key, {"text": clause}, turn.question_id, confidence, sentence)
+    if _PROJECT.search(clause):
+        out.add("projects", key, {"text": clause}, turn.question_id, 0.6, sentence)
+
+
 def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
+    original = sentence
+    sentence = _without_places(without_named_relations(sentence))
+    for activity in _focus_activities(sentence, turn):
+        clause = _clean_clause(activity, max_words=12)
+        if clause is not None and len(_content_words(clause)) >= 2:
+            _add_focus(clause, turn, out, original)
     for match in _FOCUS.finditer(sentence):
         if _hedged_before(sentence, match.start()):
             continue
@@ -670,11 +796,7 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
             clause = _clean_clause(part, max_words=12)
             if clause is None or _VAGUE.match(clause):
                 continue
-            confidence = 0.75 if turn.category == "current_focus" else 0.7
-            key = clause.lower()
-            out.add("current_focus", key, {"text": clause}, turn.question_id, confidence, sentence)
-            if _PROJECT.search(clause):
-                out.add("projects", key, {"text": clause}, turn.question_id, 0.6, sentence)
+            _add_focus(clause, turn, out, original)
 
 
 def _extract_domains(sentence: str, turn: Turn, out: _Collector) -> None:
@@ -693,7 +815,8 @@ def _extract_domains(sentence: str, turn: Turn, out: _Collector) -> None:
 
 _FORMATIVE = re.compile(
     r"\b(?:taught me|shaped (?:me|who i am|how i|the way i)|changed (?:me|my life|everything|"
-    r"how i|the way i)|turning point|made me (?:who|realize|realise|understand)|"
+    r"how i|the way i|my (?:direction|path|course|career|mind|outlook|perspective|view))|"
+    r"set me on|turning point|made me (?:who|realize|realise|understand)|"
     r"i (?:learned|learnt|realized|realised|discovered) (?:that|how|to)|never forgot|"
     r"still remember|defining moment|formative|wake-up call|eye[- ]opener|that's when i|"
     r"that is when i|from then on|ever since)\b",
@@ -704,19 +827,30 @@ _EVENT = re.compile(
     r"growing up|in (?:high school|college|university|my twenties|my teens|my thirties)|"
     r"i (?:moved|left|lost|started|quit|changed|failed|decided|became|went|spent|grew up|"
     r"was raised|took|joined|graduated|founded|built|traveled|travelled|lived|worked|studied|"
-    r"survived|won|finished|met))\b",
+    r"survived|won|finished|met|opened|bought|launched|sold|retired|trained|served|arrived|"
+    r"ran|did))\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself)\b", re.IGNORECASE)
 _MAX_EXPERIENCES_PER_ANSWER = 3
 
 
+# "Leaving an agency job to go freelance was the turning point": the speaker's own story.
+_GERUND_START = re.compile(r"^(?:[a-z]+ing)\b", re.IGNORECASE)
+
+
 def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) -> int:
     if turn.category != "biography" or taken >= _MAX_EXPERIENCES_PER_ANSWER:
         return taken
-    if not _FIRST_PERSON.search(sentence) or _ADDRESSES_SYSTEM.search(sentence):
+    original = sentence
+    sentence = _without_places(without_named_relations(sentence))
+    formative = _FORMATIVE.search(sentence) is not None
+    own = _FIRST_PERSON.search(sentence) is not None or (
+        formative and _GERUND_START.match(_LEADING_WORDS.sub("", sentence).strip()) is not None
+    )
+    if not own or _ADDRESSES_SYSTEM.search(sentence):
         return taken
-    if _FORMATIVE.search(sentence):
+    if formative:
         confidence = 0.7
     elif _EVENT.search(sentence):
         confidence = 0.6
@@ -725,11 +859,13 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
     text = _LEADING_WORDS.sub("", sentence).strip()
     if not text or not 5 <= len(text.split()) <= 50 or _has_name(text, sentence_start=True):
         return taken
+    if len(_content_words(text)) < 3:
+        return taken  # "I learned to do the same.": says nothing on its own
     text = text[0].upper() + text[1:]
     if text[-1] not in ".!?":
         text += "."
     key = re.sub(r"\W+", " ", text.lower()).strip()
-    out.add("key_experiences", key, {"text": text}, turn.question_id, confidence, sentence)
+    out.add("key_experiences", key, {"text": text}, turn.question_id, confidence, original)
     return taken + 1
 
 
@@ -850,7 +986,11 @@ def extract_persona(request: ExtractionRequest) -> PersonaDraft:
     verbosity_found = out.found("verbosity")
     verbosity = TextItem(**_item_fields(verbosity_found[0])) if len(verbosity_found) == 1 else None
     return PersonaDraft(
-        values=tuple(ValueItem(**_item_fields(found)) for found in out.found("values")),
+        values=tuple(
+            ValueItem(**_item_fields(found))
+            for found in out.found("values")
+            if found.fields["value"] not in out.denied_values
+        ),
         goals=tuple(GoalItem(**_item_fields(found)) for found in out.found("goals")),
         traits=_traits(out),
         tone=tuple(TextItem(**_item_fields(found)) for found in out.found("tone")),

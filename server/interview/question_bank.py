@@ -16,12 +16,24 @@ Every candidate must pass :func:`~server.interview.safety.check_question` agains
 already asked (so repeats are skipped, reflective openers ignored) and must not echo the wording
 of a question the person declined (``request.refused_topics``).
 
-A **reflective opener** restates a short clause from the last answer in the second person
-("You mentioned that honesty matters to you when deadlines slip."). It only ever uses the
-person's own words: the clause must be first-person, 3-14 words, contain no capitalised name
-(no third parties), no special-category or crisis content, no refusal and nothing that looks
-like an instruction. When no clause qualifies there is no opener. With
-``interviewingTechniques.reflectiveListening`` off there are never openers.
+Declining a question also declines its topic family (:data:`TOPIC_FAMILIES`): after "your
+earlier years" is skipped, "growing up", "someone older than you" and family questions are not
+asked either.
+
+**Reflections** precede the question (see :class:`_Reflector`); they only ever use the
+person's own words, in the second person. A reflectable clause is first-person, 3-14 words
+(a longer one is cut at a phrase boundary, never reworded), holds no capitalised name (a name
+right after a role is left out: "your grandfather taught you ..."), no special-category or
+crisis content, no refusal, nothing that looks like an instruction, no remark about the
+conversation itself ("that's a good question"), and is not a conditional main clause without
+its condition. After a fresh answer the turn opens with a simple reflection of its most
+substantial clause, or a double-sided one when the answer holds a contrast ("On the one hand
+..., and on the other ..."); a second reflection may follow: a link to an earlier answer
+sharing a word, a collecting summary ("So far you've told me that ..., and that ..."), a
+bridge to an earlier answer in the category now asked, or a second clause of the same answer.
+After a skip the turn opens with a summary; after a question set aside for safety, with no
+reflection. A clause reflected once is not reflected again (a summary may gather it once).
+With ``interviewingTechniques.reflectiveListening`` off there are never reflections.
 """
 
 from __future__ import annotations
@@ -32,7 +44,7 @@ from collections.abc import Iterator, Sequence
 from typing import Literal
 
 from server.config import Category
-from server.interview.model import QuestionRequest
+from server.interview.model import QuestionRequest, Turn
 from server.interview.safety import (
     check_question,
     detect_crisis,
@@ -41,6 +53,7 @@ from server.interview.safety import (
     question_sentence,
     special_categories,
     split_sentences,
+    without_named_relations,
 )
 
 
@@ -290,7 +303,7 @@ def _invitations(category: Category) -> Iterator[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Reflective openers
+# Reflections
 # --------------------------------------------------------------------------------------------
 
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself)\b", re.IGNORECASE)
@@ -303,16 +316,41 @@ _REFUSAL = re.compile(
     r"no comment|none of your|not comfortable|private|personal)\b",
     re.IGNORECASE,
 )
+# Remarks about the conversation itself ("that's a good question", "let me think"): true, but
+# nothing worth reflecting back.
+_META = re.compile(
+    r"\b(?:(?:good|great|hard|tough|fair|interesting|big|that|this|the) questions?|"
+    r"(?:my|the|that|an|honest) answer|version|thought about (?:it|that|this)|put (?:it|this|that)|"
+    r"talk about (?:it|this|that)|sum (?:it )?up|long story|make sense|bear with|"
+    r"go on (?:too )?long|off the point|out loud|circling|circles|in a few lines|"
+    r"where (?:do|to) (?:i )?(?:even )?start|let me think|sorry|asked me|asks me|"
+    r"get this right|a long one|stop me)\b",
+    re.IGNORECASE,
+)
 _LEADING_FILLER = re.compile(
     r"^(?:(?:and|but|so|well|also|honestly|really|actually|then|yeah|yes|oh|um|uh|hmm|ok|okay|"
-    r"like|basically|i mean)\b[,\s]*)+",
+    r"(?:like|as) i (?:said|mentioned)|like|basically|i mean)\b[,\s]*)+",
     re.IGNORECASE,
 )
 _BAD_START = _words(
     """
     because which that if although though who where and or but so when while whereas unless
-    until what how why
+    until what how why that's there's it's of to for with
     """
+)
+# A clause that only makes sense right after the sentence it came from ("it taught me that").
+_ANAPHORA = re.compile(
+    r"^(?:it|that|this|they|there)\b|\bit\b|\bthis\b(?! (?:year|month|week|weekend|summer|"
+    r"spring|autumn|fall|winter|morning|evening|season|time)\b)",
+    re.IGNORECASE,
+)
+# An "-ing" fragment with no verb of its own ("leading a product group of my own").
+_FRAGMENT = re.compile(r"^[a-z]+ing\b", re.IGNORECASE)
+_FINITE = re.compile(
+    r"\b(?:was|is|were|are|has|have|had|made|makes|changed|taught|gave|shaped|meant|means|"
+    r"felt|feels|took|became|matters?|mattered|helps|helped|keeps|kept|gets|got|comes|came|"
+    r"goes|went|brings|brought|needs|needed|does|did|can|could|will|would|should)\b",
+    re.IGNORECASE,
 )
 _PRONOUNS = re.compile(
     r"\b(i'm|i've|i'd|i'll|i am|i wasn't|i was|i|me|my|mine|myself)\b", re.IGNORECASE
@@ -331,25 +369,99 @@ _SECOND_PERSON = {
     "mine": "yours",
     "myself": "yourself",
 }
+_CONTRAST = re.compile(r"\s*,?\s+(?:but|although|though|yet|even though|whereas)\s+", re.IGNORECASE)
+
+# A double-sided reflection sets two things the person said side by side; a linking summary
+# connects the last answer with an earlier one. Both only ever hold the person's own clauses.
+DOUBLE_SIDED_TEMPLATES: tuple[str, ...] = (
+    "On the one hand {left}, and on the other {right}.",
+    "{left}, and at the same time {right}.",
+)
+LINK_TEMPLATES: tuple[str, ...] = (
+    "That ties in with something you said earlier: {clause}.",
+    "That connects with what you said before, that {clause}.",
+)
+BRIDGE_TEMPLATES: tuple[str, ...] = (
+    "Earlier you said {clause}.",
+    "Earlier you mentioned that {clause}.",
+)
+ALSO_TEMPLATE = "You also said {clause}."
+SUMMARY_TEMPLATE = "So far you've told me that {first}, and that {second}."
+_GATHERING_STARTS = ("So far you've told me", "That ties in with", "That connects with")
+SUMMARY_EVERY = 2
 
 
 def _to_second_person(clause: str) -> str:
     return _PRONOUNS.sub(lambda match: _SECOND_PERSON[match.group(1).lower()], clause)
 
 
+def _straight(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+_MAX_CLAUSE_WORDS = 14
+# A sentence opening with one of these holds its main clause under a condition.
+_CONDITION = re.compile(
+    r"^(?:if|when|whenever|unless|once|until|as long as|even if|only if|in case)\b",
+    re.IGNORECASE,
+)
+_DANGLING = re.compile(
+    r"\b(?:of|to|for|with|from|a|an|the|and|or|but|instead|than|as|by|about)$", re.IGNORECASE
+)
+# Where a long clause may be cut, keeping its head verbatim.
+_BOUNDARY = re.compile(
+    r"\s+(?=(?:when|where|for|with|within|in|on|at|before|after|instead|while|until)\s)",
+    re.IGNORECASE,
+)
+
+
+def _head(clause: str) -> str:
+    """A long clause cut at its last boundary that leaves at most 14 words (or unchanged)."""
+    if len(clause.split()) <= _MAX_CLAUSE_WORDS:
+        return clause
+    for match in reversed(list(_BOUNDARY.finditer(clause))):
+        head = clause[: match.start()].rstrip(" ,")
+        if re.search(r"[;:\u2014\u2013]", head) or _DANGLING.search(head):
+            continue  # never across a clause break, never ending on "of" or "the"
+        if 5 <= len(head.split()) <= _MAX_CLAUSE_WORDS:
+            return head
+    return clause
+
+
 def _candidate_clauses(answer: str) -> Iterator[tuple[str, bool]]:
-    """Clauses of the answer, each with whether it starts a sentence; whole sentences first."""
-    text = answer.replace("\u2019", "'").replace("\u2018", "'")
-    for sentence in split_sentences(text):
+    """Clauses of the answer, each with whether it starts a sentence; whole sentences first.
+
+    Names after a relation word are left out ("my grandfather Kofi" -> "my grandfather");
+    a long clause is cut at a phrase boundary, keeping the person's words in their order.
+    """
+    for sentence in split_sentences(without_named_relations(_straight(answer))):
         sentence = sentence.rstrip(".!?;:,").strip()
-        yield sentence, True
+        yield _head(sentence), True
         parts = re.split(r"\s*[,;:\u2014\u2013]\s*|\s+-\s+|\s+(?:but|because|so)\s+", sentence)
         if len(parts) > 1:
             for index, part in enumerate(parts):
-                yield part.strip(), index == 0
+                if index and _CONDITION.match(_LEADING_FILLER.sub("", parts[0])):
+                    break  # "If I'm late, I've stolen ..." is only true with its condition
+                yield _head(part.strip()), index == 0
 
 
-def _usable_clause(clause: str, sentence_start: bool) -> str | None:
+def _substance(clause: str) -> int:
+    """How many content words a clause has (words of three letters or more, not stop words)."""
+    return sum(
+        1
+        for word in re.findall(r"[a-z]+", clause.lower().replace("'", ""))
+        if len(word) > 2 and word not in _STOPWORDS
+    )
+
+
+def _usable_clause(
+    clause: str, sentence_start: bool, first_person: bool = True, standalone: bool = False
+) -> str | None:
+    """The clause in the second person, or None when it must not be reflected back.
+
+    ``standalone`` clauses are reflected away from their answer (in a summary), so they must
+    not lean on the sentence around them ("it taught me that ...").
+    """
     stripped = _LEADING_FILLER.sub("", clause).strip()
     if stripped != clause:
         sentence_start = True  # the capital after a filler is a sentence start too
@@ -358,18 +470,53 @@ def _usable_clause(clause: str, sentence_start: bool) -> str | None:
         return None
     if words[0].lower().strip(",") in _BAD_START:
         return None
-    if re.search(r"[?!\"\u201c\u201d()\[\]{}<>|*_#@/\\]|\d{3,}", stripped):
+    if re.search(r"[?!;\"\u201c\u201d()\[\]{}<>|*_#@/\\]|\d{3,}", stripped):
         return None
-    if not _FIRST_PERSON.search(stripped) or _OTHER_PERSON.search(stripped):
+    if _OTHER_PERSON.search(stripped):
+        return None
+    if first_person and not _FIRST_PERSON.search(stripped):
         return None
     if has_name(stripped, sentence_start):
         return None
-    if _REFUSAL.search(stripped) or looks_like_instruction(stripped):
+    if _REFUSAL.search(stripped) or looks_like_instruction(stripped) or _META.search(stripped):
         return None
     if special_categories(stripped) or detect_crisis(stripped).crisis:
         return None
+    if _substance(stripped) < 2:
+        return None
+    if _FRAGMENT.match(stripped) and not _FINITE.search(stripped):
+        return None
+    if standalone and _ANAPHORA.search(stripped):
+        return None
     converted = _to_second_person(stripped)
     return converted[0].lower() + converted[1:]
+
+
+def reflection_clauses(
+    answer: str, avoid: Sequence[str] = (), standalone: bool = False
+) -> list[str]:
+    """The clauses of ``answer`` that may be reflected back, in the second person, in order.
+
+    Clauses touching ``avoid`` (declined questions) are left out; a crisis answer has none.
+    """
+    if detect_crisis(answer).crisis:
+        return []
+    found: list[str] = []
+    for clause, sentence_start in _candidate_clauses(answer):
+        converted = _usable_clause(clause, sentence_start, standalone=standalone)
+        if converted is None or converted in found or _touches_refused(converted, avoid):
+            continue
+        found.append(converted)
+    return found
+
+
+def _pick(clauses: Sequence[str], prefer: re.Pattern[str] | None = None) -> str:
+    """A clause matching ``prefer`` if any, else the one with the most substance (first wins)."""
+    if prefer is not None:
+        for clause in clauses:
+            if prefer.search(clause):
+                return clause
+    return max(clauses, key=lambda clause: (_substance(clause), -clauses.index(clause)))
 
 
 def reflective_opener(
@@ -380,24 +527,41 @@ def reflective_opener(
 ) -> str | None:
     """A one-sentence simple reflection built from the person's own words, or None.
 
-    ``prefer`` picks a clause matching a cue first; clauses touching ``avoid`` (refused
-    topics) are never used.
+    ``prefer`` picks a clause matching a cue first, else the most substantial clause is used;
+    clauses touching ``avoid`` (refused topics) are never used.
+    """
+    clauses = reflection_clauses(answer, avoid)
+    if not clauses:
+        return None
+    template = OPENER_TEMPLATES[seed % len(OPENER_TEMPLATES)]
+    return template.format(clause=_pick(clauses, prefer))
+
+
+def double_sided_reflection(
+    answer: str, seed: int = 0, avoid: Sequence[str] = ()
+) -> tuple[str, str, str] | None:
+    """A reflection setting two contrasting things the person said side by side, or None.
+
+    Only when one sentence of the answer joins two reflectable clauses with "but",
+    "although", "though", "yet" or "whereas" ("It cost me a friendship, but I won't bend on
+    safety."). Returns the sentence and the two clauses it holds.
     """
     if detect_crisis(answer).crisis:
         return None
-    usable: list[str] = []
-    for clause, sentence_start in _candidate_clauses(answer):
-        converted = _usable_clause(clause, sentence_start)
-        if converted is None or _touches_refused(converted, avoid):
+    for sentence in split_sentences(_straight(answer)):
+        parts = _CONTRAST.split(sentence.rstrip(".!?;:,").strip(), maxsplit=1)
+        if len(parts) != 2:
             continue
-        usable.append(converted)
-    if not usable:
-        return None
-    chosen = usable[0]
-    if prefer is not None:
-        chosen = next((clause for clause in usable if prefer.search(clause)), chosen)
-    template = OPENER_TEMPLATES[seed % len(OPENER_TEMPLATES)]
-    return template.format(clause=chosen)
+        left = _usable_clause(_LEADING_FILLER.sub("", parts[0]).strip(), True)
+        right = _usable_clause(parts[1].strip(), False, first_person=False)
+        if left is None or right is None:
+            continue
+        if _touches_refused(left, avoid) or _touches_refused(right, avoid):
+            continue
+        template = DOUBLE_SIDED_TEMPLATES[seed % len(DOUBLE_SIDED_TEMPLATES)]
+        text = template.format(left=left, right=right)
+        return text[0].upper() + text[1:], left, right
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,6 +580,20 @@ _STOPWORDS = _words(
     """
 )
 
+# Questions about one of these topics share it: when the person declines one of them, the
+# others are not asked either (declining "your earlier years" also declines "growing up").
+TOPIC_FAMILIES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\b(?:earlier years|growing up|grew up|childhood|as a (?:child|kid)|early (?:in )?life|"
+        r"older than you|young(?:er)? self|famil(?:y|ies)|parents?|people closest|"
+        r"closest to you|people who matter|people around you|people you live with)\b",
+        r"\b(?:work|working|job|jobs|career|colleagues?|coworkers?)\b",
+        r"\b(?:mistakes?|regrets?|risks?|hardest|uncertain times?)\b",
+        r"\b(?:money|financ\w*|income|spending)\b",
+    )
+)
+
 
 def _stems(text: str) -> set[str]:
     stems = set()
@@ -430,18 +608,45 @@ def _stems(text: str) -> set[str]:
     return stems
 
 
+# Words too common in reflections to make two clauses about the same thing.
+_NOT_TOPICAL = _words(
+    """
+    youre youve youd youll yourself people say says said tell told also want wanted like
+    love get got going go keep kept know knew think thought need needed try trying year
+    years day days week weeks good best big little lot always never still first last next
+    everyone everybody nobody anyone someone whole part long new old right better
+    """
+)
+
+
+def _topic_stems(text: str) -> set[str]:
+    return {stem for stem in _stems(text) if stem not in _NOT_TOPICAL and len(stem) >= 4}
+
+
+def _overlaps(first: str, second: str) -> bool:
+    """Whether two clauses say much the same (half the words of the shorter one shared)."""
+    a, b = _stems(first), _stems(second)
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= 0.5
+
+
 def _touches_refused(text: str, refused: Sequence[str]) -> bool:
-    """True when ``text`` echoes the wording of a declined question or topic."""
+    """True when ``text`` echoes the wording or the topic of a declined question."""
     candidate = _stems(text)
+    asked = question_sentence(text)
     for entry in refused:
-        topic = _stems(question_sentence(entry))
-        if not topic:
-            continue
-        shared = topic & candidate
-        if len(topic) <= 3 and shared:
-            return True
-        if len(shared) / len(topic) >= 0.5:
-            return True
+        declined = question_sentence(entry)
+        topic = _stems(declined)
+        if topic:
+            shared = topic & candidate
+            if len(topic) <= 3 and shared:
+                return True
+            if len(shared) / len(topic) >= 0.5:
+                return True
+        for family in TOPIC_FAMILIES:
+            if family.search(declined) and family.search(asked):
+                return True
     return False
 
 
@@ -454,7 +659,10 @@ PlanKind = Literal["baseline", "follow_up", "bank", "fallback"]
 
 @dataclasses.dataclass(frozen=True)
 class PlannedQuestion:
-    """The planned turn, with where its question came from (for the stream's ``source``)."""
+    """The planned turn, with where its question came from (for the stream's ``source``).
+
+    ``opener`` holds the reflections that precede the question (one or two sentences).
+    """
 
     text: str
     question: str
@@ -498,37 +706,167 @@ def _candidates(
         yield "fallback", question, None
 
 
+def _number(question_id: str) -> int | None:
+    match = re.fullmatch(r"q(\d+)", question_id)
+    return int(match.group(1)) if match else None
+
+
+class _Reflector:
+    """Builds the reflections for one request: only the person's own clauses, never twice.
+
+    * After a fresh answer (the previous question was answered): a double-sided reflection
+      when the answer holds a contrast, else a simple reflection of its most substantial
+      clause (or of one matching the follow-up's cue). Then, unless the question refers back
+      with "that", one more reflection: a *link* to an earlier clause sharing a word with the
+      fresh answer ("That ties in with something you said earlier: ..."); else, every second
+      question, a *collecting summary* of two earlier answers; else a *bridge* to an earlier
+      clause about the category now asked ("Earlier you said ..."); else a second clause of
+      the fresh answer ("You also said ...").
+    * After a skipped question: a collecting summary of two earlier answers, if there are two
+      clauses not reflected yet; the declined topic is never touched.
+    * After a question set aside for safety (it is missing from the turns): no reflection.
+    * A clause already reflected in an earlier question is not reflected again.
+    """
+
+    def __init__(self, request: QuestionRequest) -> None:
+        self.request = request
+        self.seed = request.number
+        self.avoid = request.refused_topics
+        self.asked = " ".join(_straight(q).lower() for q in request.asked_questions)
+        # What earlier summaries and links gathered: a summary may repeat a clause that was
+        # reflected once, but not one an earlier summary already gathered.
+        self.gathered = " ".join(
+            sentence.lower()
+            for question in request.asked_questions
+            for sentence in split_sentences(_straight(question))
+            if sentence.startswith(_GATHERING_STARTS)
+        )
+        turns = request.turns
+        previous = turns[-1] if turns else None
+        current, before = _number(request.question_id), None
+        if previous is not None:
+            before = _number(previous.question_id)
+        adjacent = current is None or before is None or before + 1 == current
+        self.previous = previous
+        self.fresh = previous is not None and previous.answered and adjacent
+        self.after_skip = previous is not None and previous.skipped and adjacent
+        self.answered = [turn for turn in turns if turn.answered and turn.answer]
+
+    def _unused(self, clauses: Sequence[str], *also: str) -> list[str]:
+        return [c for c in clauses if c.lower() not in self.asked and c not in also]
+
+    def primary(self, cue: str | None) -> tuple[str, tuple[str, ...]] | None:
+        """The reflection of the fresh answer and the clauses it holds."""
+        if not self.fresh or self.previous is None:
+            return None
+        answer = self.previous.answer or ""
+        if cue is None:
+            double = double_sided_reflection(answer, self.seed, self.avoid)
+            if double is not None and not self._used(double[1], double[2]):
+                return double[0], (double[1], double[2])
+        clauses = self._unused(reflection_clauses(answer, self.avoid))
+        if not clauses:
+            return None
+        chosen = _pick(clauses, CUES[cue] if cue is not None else None)
+        template = OPENER_TEMPLATES[self.seed % len(OPENER_TEMPLATES)]
+        return template.format(clause=chosen), (chosen,)
+
+    def _used(self, *clauses: str) -> bool:
+        return any(clause.lower() in self.asked for clause in clauses)
+
+    def _standalone(self, turn: Turn) -> list[str]:
+        return reflection_clauses(turn.answer or "", self.avoid, standalone=True)
+
+    def _earlier(self) -> list[Turn]:
+        return [turn for turn in reversed(self.answered) if turn is not self.previous]
+
+    def second(self, taken: Sequence[str]) -> str | None:
+        """The reflection after the primary one: a link, a summary or a bridge (or None)."""
+        fresh = _topic_stems(" ".join(taken))
+        for turn in self._earlier():
+            clauses = self._unused(self._standalone(turn), *taken)
+            shared = [clause for clause in clauses if _topic_stems(clause) & fresh]
+            if shared:
+                template = LINK_TEMPLATES[self.seed % len(LINK_TEMPLATES)]
+                return template.format(clause=_pick(shared))
+        if self.seed % SUMMARY_EVERY == 0:
+            summary = self.summary(self._earlier(), taken)
+            if summary is not None:
+                return summary
+        for turn in self._earlier():
+            if turn.category != self.request.category:
+                continue
+            clauses = self._unused(self._standalone(turn), *taken)
+            if clauses:
+                template = BRIDGE_TEMPLATES[self.seed % len(BRIDGE_TEMPLATES)]
+                return template.format(clause=_pick(clauses))
+        answer = self.previous.answer if self.previous is not None else None
+        also = [
+            clause
+            for clause in self._unused(reflection_clauses(answer or "", self.avoid), *taken)
+            if not any(_overlaps(clause, earlier) for earlier in taken)
+        ]
+        if also:
+            return ALSO_TEMPLATE.format(clause=_pick(also))
+        return None
+
+    def summary(self, turns: Sequence[Turn], taken: Sequence[str] = ()) -> str | None:
+        """A collecting summary of two of ``turns`` (most recent first)."""
+        picked: list[str] = []
+        for turn in turns:
+            candidates = [
+                clause
+                for clause in self._standalone(turn)
+                if clause.lower() not in self.gathered
+                and clause not in picked
+                and not any(_overlaps(clause, other) for other in taken)
+            ]
+            # Prefer what has not been reflected yet; a reflected clause may be gathered once.
+            clauses = self._unused(candidates) or candidates
+            if clauses:
+                picked.append(_pick(clauses))
+            if len(picked) == 2:
+                return SUMMARY_TEMPLATE.format(first=picked[1], second=picked[0])
+        return None
+
+    def options(self, cue: str | None, refers_back: bool) -> list[str]:
+        """Reflection texts to try before the question, fullest first."""
+        if self.after_skip:
+            summary = self.summary(list(reversed(self.answered)))
+            return [summary] if summary else []
+        primary = self.primary(cue)
+        if primary is None:
+            return []
+        text, taken = primary
+        second = None if refers_back else self.second(taken)
+        return [f"{text} {second}", text] if second else [text]
+
+
 def plan_question(request: QuestionRequest) -> PlannedQuestion:
     """Choose the next question for ``request`` (see the module docstring). Pure."""
     asked = request.asked_questions
     refused = request.refused_topics
-    last = request.last_answered
     reflective = request.config.interviewing_techniques.reflective_listening
-
-    def opener_for(cue: str | None) -> str | None:
-        if not reflective or last is None or not last.answer:
-            return None
-        prefer = CUES[cue] if cue is not None else None
-        return reflective_opener(last.answer, seed=request.number, prefer=prefer, avoid=refused)
-
-    generic_opener = opener_for(None)
-    for kind, question, cue in _candidates(request, generic_opener is not None):
+    reflector = _Reflector(request) if reflective else None
+    has_primary = reflector is not None and reflector.primary(None) is not None
+    for kind, question, cue in _candidates(request, has_primary):
         if check_question(question, asked) or _touches_refused(question, refused):
             continue
-        opener = opener_for(cue) if cue is not None else generic_opener
-        if opener is not None:
+        generic = kind == "follow_up" and cue is None
+        options = reflector.options(cue, refers_back=generic) if reflector is not None else []
+        for opener in options:
             text = f"{opener} {question}"
             if not check_question(text, asked):
                 return PlannedQuestion(text, question, kind, cue, opener)
-            if kind == "follow_up" and cue is None:
-                continue  # a generic follow-up needs its reflection
+        if generic:
+            continue  # a generic follow-up needs its reflection
         return PlannedQuestion(question, question, kind, cue)
     question = fallback_question(request.category, asked)
     return PlannedQuestion(question, question, "fallback")
 
 
 def plan_builtin_question(request: QuestionRequest) -> str:
-    """The next question's full text (reflective opener included). Pure and deterministic."""
+    """The next question's full text (reflections included). Pure and deterministic."""
     return plan_question(request).text
 
 

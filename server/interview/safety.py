@@ -32,6 +32,9 @@ still miss her") contain no cue at all. A mention of someone else's suicide ("my
 suicide") is not treated as a crisis of the speaker's; a request for heights or lethal means
 counts only after a sign of distress ("I lost my job; which bridges are tallest?"), except the
 lethal-specific ones ("lethal dose", "painless way to die") which always count.
+
+``server/eval/data/crisis_battery.json`` holds the phrasings the offline evaluation checks
+(recall must be 100 %, false positives at most 10 %); see ``docs/quality.md``.
 """
 
 from __future__ import annotations
@@ -301,6 +304,49 @@ _EXPLICIT: tuple[tuple[str, str], ...] = (
     ),
     ("danger or abuse now", r"\b(?:wont|will not|doesnt|does not) let me leave\b"),
     ("danger or abuse now", r"\block(?:s|ed) me (?:in|up)\b"),
+    (
+        "danger or abuse now",
+        r"\b(?:kill|hurt|beat|hit) (?:me|us) if i (?:ever )?(?:leave|left|try to leave|"
+        r"tell (?:anyone|anybody|someone|the police)|go to the police|call the police)\b",
+    ),
+    # Added for the evaluation battery (server/eval/data/crisis_battery.json).
+    ("suicidal ideation", r"\bpart of me (?:wants|wanted) to (?:die|be dead|end it)\b"),
+    (
+        "suicide plan or preparation",
+        r"\b(?:plan|plans|planning|planned|preparing|prepare|researching) (?:for )?my (?:own )?"
+        r"(?:suicide|death)\b",
+    ),
+    (
+        "means",
+        r"\b(?:took|taken|swallowed|take|taking|swallow) (?:\d{2,}|ten|eleven|twelve|fifteen|"
+        r"twenty|thirty|forty|fifty|a hundred|dozens of|too many|so many|a bottle of|the bottle "
+        r"of) (?:of )?(?:my |the |those |these )?(?:sleeping )?" + _PILLS + r"\b",
+    ),
+    (
+        "means",
+        r"\b" + _PILLS + r"\b.{0,60}\b(?:take|taking|swallow|swallowing) (?:them all|"
+        r"all of them)\b",
+    ),
+    ("means", r"\bnoose\b"),
+    (
+        "means",
+        r"\b(?:the|a|my) rope (?:is )?(?:ready|tied|hanging|hung up)\b"
+        r"(?! for (?:the |a )?(?:climb|boat|tent|swing|camp|hike))",
+    ),
+    (
+        "means",
+        r"\b(?:thinking (?:about|of)|think about|want to|wanna|going to|gonna|tempted to|urge to)"
+        r" (?:just )?(?:driving|drive|crashing|crash|steering|steer) (?:my car |the car |myself )?"
+        r"(?:into|off) (?:a |the )?(?:wall|tree|bridge|cliff|lorry|truck|oncoming traffic|river|"
+        r"barrier|pillar)\b",
+    ),
+    ("self-harm", r"\bcut(?:ting)? (?:my|both my) wrists?\b"),
+    (
+        "self-harm",
+        r"\b(?:cut|cutting|burned|burnt|burning|scratched|scratching) (?:my|into my) "
+        r"(?:arms?|legs?|thighs?|skin|stomach)\b.{0,40}\b(?:to feel|on purpose|deliberately|"
+        r"again|to cope|to punish|to calm|to numb|so i (?:could|can) feel)",
+    ),
 )
 
 # Indirect cues and threats to others: a directly preceding negation suppresses them.
@@ -346,6 +392,11 @@ _NEGATABLE: tuple[tuple[str, str], ...] = (
         r"it all|trying any ?more|even trying|waking up)\b",
     ),
     ("hopelessness", r"\bnothing (?:left )?to live for\b"),
+    (
+        "hopelessness",
+        r"\b(?:dont|do not|cant|cannot|can not) see (?:the|any) point (?:in|of) (?:going on|"
+        r"living|life|carrying on|being alive|anything any ?more|trying any ?more|waking up)\b",
+    ),
     ("hopelessness", r"\b(?:dont|do not|cant|cannot|can not) see (?:a|any) way out\b"),
     ("hopelessness", r"\bgiv(?:e|ing|en) up on (?:life|living|everything|myself)\b"),
     (
@@ -380,6 +431,22 @@ _NEGATABLE: tuple[tuple[str, str], ...] = (
     ("burden or better off without me", r"\bbetter off without me\b"),
     (
         "burden or better off without me",
+        r"\b(?:be|is|are|would be) (?:so |so much |much |a lot )?(?:easier|happier|simpler)"
+        r"(?: off)? without me\b",
+    ),
+    (
+        "burden or better off without me",
+        r"\b(?:better|easier|happier|simpler)(?: off)?(?: for (?:everyone|everybody|them|"
+        r"my \w+))? if i (?:just |simply )?(?:wasnt|werent|was not|were not) (?:here|around|"
+        r"alive)\b",
+    ),
+    (
+        "burden or better off without me",
+        r"\bif i (?:disappeared|died|vanished|was gone|were gone|wasnt here)\b.{0,30}"
+        r"\b(?:nobody|no one|noone) would (?:even )?(?:notice|care|miss me)\b",
+    ),
+    (
+        "burden or better off without me",
         r"\bbe (?:better|happier) (?:off )?if i (?:was|were|wasnt|werent) "
         r"(?:gone|dead|here|around|alive|never born)\b",
     ),
@@ -401,6 +468,11 @@ _NEGATABLE: tuple[tuple[str, str], ...] = (
     (
         "wish not to wake up or to disappear",
         r"\bdisappear (?:forever|for good|and never come back)\b",
+    ),
+    (
+        "saying goodbye",
+        r"\b(?:letters?|notes?) to (?:everyone|everybody|my (?:family|kids|children|parents|"
+        r"loved ones|friends)) (?:to say|saying) goodbye\b",
     ),
     (
         "saying goodbye",
@@ -603,6 +675,7 @@ _ALLOWED_CAPITALS = _words(
     English Spanish French German Italian Portuguese Japanese Chinese Mandarin Cantonese
     Korean Arabic Hindi Russian Dutch Greek Latin Polish Swedish Norwegian Danish Finnish
     Turkish Python Rust JavaScript TypeScript Java Linux Excel Internet Christmas AI
+    PhD MBA MSc BSc MA BA EP LP CV TV UK US USA EU IT HR GP CEO CTO DIY PE
     """
 )
 _COMMON_STARTERS = _words(
@@ -618,7 +691,12 @@ _COMMON_STARTERS = _words(
     community authenticity balance patience gratitude work life love travel music art books
     reading writing school college university home time money health nature people everyone
     everything nothing something being having doing making getting growing moving losing
-    leaving starting working living looking thinking spending trying
+    leaving starting working living looking thinking spending trying four five six seven
+    eight nine ten eleven twelve fifteen twenty thirty forty fifty hundred first second third
+    last next right lately recently someday eventually once anyway like sorry oh ah okay ok
+    thanks whenever wherever most colleagues clients customers students kids children parents
+    teachers neighbours neighbors nobody somebody anybody everybody someone anyone none either
+    neither whatever
     """
 )
 _NAME_SUFFIXES = ("ing", "ness", "ity", "ment", "tion", "sion", "ism", "ship", "dom")
@@ -649,6 +727,28 @@ def name_spans(text: str, sentence_start: bool) -> list[tuple[int, int]]:
 def has_name(text: str, sentence_start: bool = False) -> bool:
     """True when ``text`` holds a word that looks like a name (see :func:`name_spans`)."""
     return bool(name_spans(text, sentence_start))
+
+
+_RELATION_NAME = re.compile(
+    r"\b((?i:(?:my|our|his|her|their) (?:[a-z]+ ){0,2}?(?:mother|mum|mom|father|dad|parents?|"
+    r"sister|brother|son|daughter|wife|husband|partner|grand(?:mother|father|ma|pa|son|"
+    r"daughter)|aunt|uncle|cousin|niece|nephew|friend|colleague|boss|manager|teacher|mentor|"
+    r"coach|sergeant|neighbou?r|tutor|flatmate|roommate|bandmate|doctor|professor|"
+    r"supervisor)))(?:,\s*| )([A-Z][a-z'\-]+)\b,?"
+)
+
+
+def without_named_relations(text: str) -> str:
+    """Keep the role, drop the name: "my grandfather Kofi taught me" -> "my grandfather taught me".
+
+    Only a capitalised word right after "my/our/his/her/their <relation>" is dropped; any other
+    name stays, so :func:`has_name` still catches it.
+    """
+
+    def keep_role(match: re.Match[str]) -> str:
+        return match.group(1) if has_name(match.group(2)) else match.group(0)
+
+    return _RELATION_NAME.sub(keep_role, text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -339,3 +339,101 @@ def test_focus_splits_coordinated_things_and_skips_vague_ones() -> None:
         "training for a half marathon",
     ]
     assert [item.text for item in draft.projects] == ["the novel"]
+
+
+# -- rules added with the offline evaluation (docs/quality.md) ----------------------------------
+
+
+def test_a_value_the_person_later_denies_is_dropped() -> None:
+    draft = extract(
+        Turn("q1", "values", "What guides you?", "Security matters more to me than anything."),
+        Turn("q2", "values", "Has that changed?", "Security doesn't matter much to me any more."),
+        Turn("q3", "values", "And else?", "Patience is important to me."),
+    )
+    assert [value.value for value in draft.values] == ["patience"]
+
+
+def test_a_term_inside_the_cue_is_not_a_value_but_taught_me_names_one() -> None:
+    draft = extract(
+        Turn("q1", "values", "Who do you admire?", "I respect people who admit mistakes."),
+        Turn("q2", "biography", "What shaped you?", "Washing rice for months taught me humility."),
+        Turn("q3", "biography", "And work?", "My manager taught me to read a balance sheet."),
+    )
+    assert [value.value for value in draft.values] == ["humility"]
+
+
+def test_a_name_after_a_role_is_dropped_and_the_experience_kept() -> None:
+    draft = extract(
+        Turn(
+            "q1",
+            "biography",
+            "Who taught you?",
+            "My grandfather Kofi taught me to fix bicycles when I was fourteen.",
+        )
+    )
+    assert [item.text for item in draft.key_experiences] == [
+        "My grandfather taught me to fix bicycles when I was fourteen."
+    ]
+    assert "Kofi" not in all_strings(draft)
+
+
+def test_place_names_are_left_out_of_goals_and_experiences() -> None:
+    draft = extract(
+        Turn("q1", "goals", "Plans?", "This spring I want to visit my grandchildren in Valencia."),
+        Turn(
+            "q2",
+            "biography",
+            "What shaped you?",
+            "My PhD fieldwork in the Arctic was the turning point.",
+        ),
+    )
+    assert [goal.goal for goal in draft.goals] == ["visit my grandchildren"]
+    assert [item.text for item in draft.key_experiences] == [
+        "My PhD fieldwork was the turning point."
+    ]
+
+
+def test_present_activities_are_a_focus_in_answers_about_now() -> None:
+    draft = extract(
+        Turn("q1", "current_focus", "What now?", "I'm learning the ukulele, badly."),
+        Turn("q2", "current_focus", "And?", "I'm training a new mechanic at the shop."),
+        Turn("q3", "values", "What matters?", "I'm learning that honesty matters to me."),
+    )
+    assert [item.text for item in draft.current_focus] == [
+        "learning the ukulele",
+        "training a new mechanic at the shop",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("category", "answer"),
+    [
+        ("goals", "I want to get this right, so bear with me."),
+        ("biography", "My father fixed everything himself. I learned to do the same."),
+        ("current_focus", "I'm trying to say something sensible here."),
+    ],
+)
+def test_vague_clauses_yield_nothing(category: Category, answer: str) -> None:
+    draft = extract(Turn("q1", category, "A question?", answer))
+    assert not draft.goals and not draft.key_experiences and not draft.current_focus
+
+
+def test_interests_stop_before_a_trailing_clause_or_company() -> None:
+    draft = extract(
+        Turn(
+            "q1",
+            "current_focus",
+            "Free time?",
+            "I love bird-watching at dawn, before the world gets loud.",
+        ),
+        Turn("q2", "current_focus", "And?", "I love long walks by the river with the dog."),
+    )
+    assert [item.text for item in draft.interests] == [
+        "bird-watching at dawn",
+        "long walks by the river",
+    ]
+
+
+def test_a_remark_addressed_to_the_interviewer_is_not_a_style_list() -> None:
+    draft = extract(Turn("q1", "style", "What makes feedback land?", "Funny you should ask."))
+    assert draft.is_empty()

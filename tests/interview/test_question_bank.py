@@ -22,12 +22,13 @@ from server.interview.question_bank import (
     GENERIC_FOLLOW_UPS,
     OPENER_TEMPLATES,
     all_bank_questions,
+    double_sided_reflection,
     fallback_question,
     plan_builtin_question,
     plan_question,
     reflective_opener,
 )
-from server.interview.safety import check_question, question_similarity
+from server.interview.safety import check_question, question_similarity, split_sentences
 
 CONFIG = default_config()
 NO_REFLECTIONS = CONFIG.model_copy(
@@ -257,7 +258,6 @@ def test_openers_restate_only_what_was_said(answer: str) -> None:
 @pytest.mark.parametrize(
     "answer",
     [
-        "My friend Sarah taught me patience.",
         "Sarah and Tom both think I'm too blunt.",
         "After my diagnosis I slowed down a lot.",
         "I go to church every week with my mum.",
@@ -277,6 +277,106 @@ def test_opener_never_names_third_parties() -> None:
     opener = reflective_opener(answer)
     assert opener is not None and "Priya" not in opener
     assert "you learned to trust yourself after that summer" in opener
+
+
+def test_a_name_after_a_role_is_left_out_and_the_role_kept() -> None:
+    # Changed deliberately: this answer used to get no reflection at all.
+    opener = reflective_opener("My friend Sarah taught me patience.")
+    assert opener is not None and "Sarah" not in opener
+    assert "your friend taught you patience" in opener
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "That's a good question, let me think.",
+        "I hadn't thought about it like that before.",
+        "Sorry, I'm going round in circles a bit.",
+    ],
+)
+def test_remarks_about_the_conversation_are_not_reflected(answer: str) -> None:
+    assert reflective_opener(answer) is None
+
+
+def test_a_long_clause_is_cut_at_a_phrase_boundary_keeping_the_words() -> None:
+    answer = "I plan to open a second shop on the other side of town in the next couple of years."
+    opener = reflective_opener(answer)
+    assert opener is not None
+    assert "you plan to open a second shop on the other side of town" in opener
+    assert_grounded(opener, answer)
+
+
+def test_double_sided_reflection_joins_the_two_sides_of_a_contrast() -> None:
+    answer = "It cost me a friendship, but I won't bend on keeping children safe."
+    found = double_sided_reflection(answer)
+    assert found is not None
+    text, left, right = found
+    assert text == (
+        "On the one hand it cost you a friendship, and on the other you won't bend on keeping "
+        "children safe."
+    )
+    assert (left, right) == ("it cost you a friendship", "you won't bend on keeping children safe")
+    assert double_sided_reflection("I love my job and I love my team.") is None
+
+
+HISTORY = (
+    turn("q1", "values", "Honesty matters most to me. I keep my promises.", "What guides you?"),
+    turn("q2", "goals", "I want to learn Italian this year.", "What are you hoping for?"),
+    turn("q3", "style", "I keep my messages short and I answer fast.", "How do you talk?"),
+)
+
+
+def test_a_second_reflection_links_or_summarises_earlier_answers() -> None:
+    planned = plan_question(request("biography", HISTORY, number=4))
+    assert planned.opener is not None
+    reflections = split_sentences(planned.opener)
+    assert len(reflections) == 2
+    said = " ".join(t.answer or "" for t in HISTORY)
+    for sentence in reflections:
+        assert_grounded(
+            sentence.replace("So far you've told me that", "").replace(", and that", ""), said
+        )
+    assert reflections[1].startswith(("So far you've told me", "Earlier you", "You also said"))
+
+
+def test_after_a_skip_the_reflection_is_a_summary_of_earlier_answers() -> None:
+    history = (*HISTORY, turn("q4", "biography", None, "What shaped you?"))
+    planned = plan_question(
+        request("current_focus", history, number=5, refused=("What shaped you?",))
+    )
+    assert planned.opener is not None
+    assert planned.opener.startswith("So far you've told me that")
+
+
+def test_no_reflection_after_a_question_set_aside_for_safety() -> None:
+    # q4 was a crisis turn: it is missing from the turns, so q3's answer is not fresh.
+    req = QuestionRequest(
+        session_id="s1",
+        question_id="q5",
+        number=5,
+        category="current_focus",
+        turns=HISTORY,
+        config=CONFIG,
+    )
+    assert plan_question(req).opener is None
+
+
+def test_declining_a_topic_declines_its_whole_family() -> None:
+    refused = (BANK["biography"][0],)  # "... your earlier years ..."
+    history = (turn("q1", "biography", None, BANK["biography"][0]),)
+    asked = [t.question for t in history]
+    for _ in range(8):
+        planned = plan_question(
+            request(
+                "biography",
+                tuple(turn(f"q{n + 1}", "biography", "ok", q) for n, q in enumerate(asked)),
+                refused=refused,
+            )
+        )
+        text = planned.question.lower()
+        for phrase in ("growing up", "older than you", "earlier years", "family"):
+            assert phrase not in text, planned.question
+        asked.append(planned.question)
 
 
 # -- every planned question passes the checks -------------------------------------------------
@@ -360,3 +460,8 @@ def test_fallback_lasts_for_a_long_session(category: Category) -> None:
         question = fallback_question(category, asked)
         assert check_question(question, asked) == [], question
         asked.append(question)
+
+
+def test_a_conditional_main_clause_is_not_reflected_without_its_condition() -> None:
+    opener = reflective_opener("If I'm late, I've stolen someone's minutes.")
+    assert opener is None or "if you're late" in opener.lower()

@@ -8,10 +8,12 @@ from server.interview.safety import (
     CRISIS_MESSAGE,
     check_question,
     detect_crisis,
+    has_name,
     looks_like_instruction,
     question_similarity,
     sensitivity_of,
     special_categories,
+    without_named_relations,
 )
 
 # -- crisis: must trigger ---------------------------------------------------------------------
@@ -374,3 +376,24 @@ def test_instructions_in_answers_are_recognised(text: str) -> None:
 )
 def test_ordinary_sentences_are_not_instructions(text: str) -> None:
     assert not looks_like_instruction(text)
+
+
+def test_acronyms_and_number_words_are_not_names() -> None:
+    assert not has_name("I'm recording an EP and finishing my PhD.")
+    assert not has_name("Eight years in the army shaped me.", sentence_start=True)
+    assert not has_name("Someday I want to walk the coast path.", sentence_start=True)
+    assert has_name("I told Priya about it.")
+
+
+def test_without_named_relations_keeps_the_role() -> None:
+    assert (
+        without_named_relations("My grandfather Kofi taught me to fix bicycles.")
+        == "My grandfather taught me to fix bicycles."
+    )
+    assert without_named_relations("My first manager Henrik taught me.") == (
+        "My first manager taught me."
+    )
+    assert without_named_relations("I teach my mother English.") == "I teach my mother English."
+    assert without_named_relations("Sarah, my best friend, helped.") == (
+        "Sarah, my best friend, helped."
+    )

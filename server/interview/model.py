@@ -37,7 +37,8 @@ class QuestionRequest:
 
     The core has already chosen ``category`` (the least covered one). ``turns`` holds the
     interview so far in order, with crisis turns left out: they are never sent to a model
-    nor probed for material. ``baseline`` is the config's unused baseline question for this
+    nor probed for material; only their question texts are passed, in ``withheld_questions``,
+    so they are not asked twice. ``baseline`` is the config's unused baseline question for this
     category, if any: a good opener and the fallback when a generated question fails checks.
     """
 
@@ -49,10 +50,13 @@ class QuestionRequest:
     config: InterviewConfig
     baseline: BaselineQuestion | None = None
     refused_topics: tuple[str, ...] = ()
+    withheld_questions: tuple[str, ...] = ()
 
     @property
     def asked_questions(self) -> tuple[str, ...]:
-        return tuple(turn.question for turn in self.turns)
+        """Every question asked so far, including those whose answers are withheld (crisis
+        turns), so a backend never asks one of them again."""
+        return tuple(turn.question for turn in self.turns) + self.withheld_questions
 
     @property
     def last_answered(self) -> Turn | None:

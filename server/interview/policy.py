@@ -34,9 +34,11 @@ def unused_baseline(
     session: Session, config: InterviewConfig, category: Category
 ) -> BaselineQuestion | None:
     """The first baseline question of ``category`` that this session has not asked yet."""
-    asked = {question.text.strip().casefold() for question in session.questions}
+    # A stored question may start with a reflective opener, so look for the prompt inside it.
+    asked = [question.text.casefold() for question in session.questions]
     for baseline in config.baseline_questions:
-        if baseline.category == category and baseline.prompt.strip().casefold() not in asked:
+        prompt = baseline.prompt.strip().casefold()
+        if baseline.category == category and not any(prompt in text for text in asked):
             return baseline
     return None
 
@@ -56,6 +58,11 @@ def plan_next_question(session: Session, config: InterviewConfig) -> QuestionReq
     refused = tuple(
         question.text for question in session.questions if question.id in session.skipped
     )
+    withheld = tuple(
+        question.text
+        for question in session.questions
+        if (answer := session.answers.get(question.id)) is not None and answer.crisis
+    )
     return QuestionRequest(
         session_id=session.session_id,
         question_id=session.next_question_id,
@@ -65,4 +72,5 @@ def plan_next_question(session: Session, config: InterviewConfig) -> QuestionReq
         config=config,
         baseline=baseline,
         refused_topics=refused,
+        withheld_questions=withheld,
     )

@@ -11,9 +11,10 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
 from starlette.applications import Starlette
@@ -32,7 +33,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server import protocol as p
 from server.auth import COOKIE_LIFETIME, COOKIE_NAME, Authenticator
 from server.config import InterviewConfig, load_config
-from server.errors import NotFound, PersonagenError
+from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
 from server.llm.ollama import OllamaInterviewer
 from server.llm.select import choose_interviewer
@@ -105,8 +106,11 @@ def create_app(
         Route("/logout", logout, methods=["POST"]),
         Route("/api/me", api_me),
         Route("/api/sessions", api_sessions),
-        Route("/api/sessions/{session_id}", api_session),
+        Route("/api/sessions/{session_id}", api_session, methods=["GET", "DELETE"]),
         Route("/api/persona", api_persona),
+        Route("/api/persona/backups", api_backups),
+        Route("/api/persona/backups/{name}", api_backup),
+        Route("/api/persona/restore", api_restore, methods=["POST"]),
     ]
     directory = web_dir or WEB_DIR
     if directory.is_dir():
@@ -266,13 +270,33 @@ async def login(request: Request) -> Response:
         return _login_response(request, await services.auth.make_cookie(user))
     if not origin_allowed(request, services.settings):
         return PlainTextResponse("origin not allowed", 403)
-    form = await request.form()
-    token = str(form.get("token", ""))
+    token = await _form_field(request, "token")
     user = await services.auth.user_for_token(token.strip())
     if user is None:
         services.auth.attempts.failed(address)
         return HTMLResponse(LOGIN_FORM.format(message="That token is not valid."), 401)
     return _login_response(request, await services.auth.make_cookie(user))
+
+
+MAX_FORM_BYTES = 4096
+
+
+async def _form_field(request: Request, name: str) -> str:
+    """One field of a small url-encoded form body (the login form), without python-multipart.
+
+    Starlette's ``request.form()`` needs the python-multipart package, which is not a
+    dependency; reading more than ``MAX_FORM_BYTES`` is pointless for a token.
+    """
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return ""
+    try:
+        values = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=20)
+    except ValueError:  # more fields than that: not our form
+        return ""
+    return values.get(name, [""])[0]
 
 
 async def logout(request: Request) -> Response:
@@ -302,6 +326,14 @@ async def api_session(request: Request) -> Response:
     if isinstance(user, Response):
         return user
     manager = services_of(request).manager
+    if request.method == "DELETE":
+        try:
+            removed = await manager.purge(user, request.path_params["session_id"])
+        except NotFound as exc:
+            return _json_error(404, exc)
+        except PersonagenError as exc:
+            return _json_error(400, exc)
+        return JSONResponse({"removed": removed})
     try:
         live = await manager.get_live(user, request.path_params["session_id"])
     except NotFound as exc:
@@ -326,6 +358,72 @@ async def api_persona(request: Request) -> Response:
     except PersonagenError as exc:
         return _json_error(409, exc)
     return JSONResponse({"persona": persona, "digest": stored.digest})
+
+
+async def api_backups(request: Request) -> Response:
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    backups = await services_of(request).store.list_backups(user)
+    return JSONResponse(
+        {
+            "backups": [
+                {
+                    "name": b.name,
+                    "stamp": b.stamp.isoformat().replace("+00:00", "Z"),
+                    "size": b.size,
+                }
+                for b in backups
+            ]
+        }
+    )
+
+
+async def api_backup(request: Request) -> Response:
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        text = await services_of(request).store.read_backup(user, request.path_params["name"])
+    except NotFound as exc:
+        return _json_error(404, exc)
+    except PersonagenError as exc:
+        return _json_error(400, exc)
+    return Response(text, media_type="application/json")
+
+
+async def api_restore(request: Request) -> Response:
+    """Put a backup back as ``core.json``; the file it replaces is backed up first."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    store = services_of(request).store
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        return _json_error(
+            400,
+            ValidationError('expected a JSON object {"name": BACKUP, "expected_digest": DIGEST}'),
+        )
+    try:
+        text = await store.read_backup(user, body["name"])
+        expected = body.get("expected_digest")
+        if not isinstance(expected, str):
+            expected = (await store.read_persona(user)).digest
+        written = await store.write_persona(
+            user, text, expected_digest=expected, now=datetime.now(UTC)
+        )
+    except NotFound as exc:
+        return _json_error(404, exc)
+    except ConflictError as exc:
+        return _json_error(409, exc)
+    except PersonagenError as exc:
+        return _json_error(400 if isinstance(exc, ValidationError) else 500, exc)
+    return JSONResponse(
+        {"restored": body["name"], "backup": written.backup, "digest": written.digest}
+    )
 
 
 def transcript_markdown(view: dict[str, Any]) -> str:
@@ -401,7 +499,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             return
         user = await services.auth.user_for_token(hello.token or "")
         if user is None:
-            services.auth.attempts.failed(address)
+            if hello.token is not None:  # a logged-out page load is not a guess
+                services.auth.attempts.failed(address)
             await _close(
                 websocket, p.CLOSE_UNAUTHENTICATED, "log in, or send a valid token in hello"
             )

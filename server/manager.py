@@ -148,9 +148,12 @@ class Generation:
 
 
 class DeltaBatcher:
-    """Coalesces streamed pieces: one frame per ``interval`` or per ``max_chars``.
+    """Coalesces streamed pieces: at most one frame per ``interval``, or one per ``max_chars``.
 
     A fast model's tokens become a few frames a second; a slow model's each go out at once.
+    The interval is counted from the previous frame, not from the first buffered piece: after
+    a quiet spell, a piece goes out on the next turn of the event loop (together with any
+    piece parsed in the same turn) instead of waiting a whole interval.
     """
 
     def __init__(self, publish: Callable[[str], None], interval: float, max_chars: int) -> None:
@@ -158,6 +161,7 @@ class DeltaBatcher:
         self.interval = interval
         self.max_chars = max_chars
         self.buffer = ""
+        self._sent_at = float("-inf")  # anyio.current_time() of the last frame
         self._wake = anyio.Event()
 
     def add(self, text: str) -> None:
@@ -170,6 +174,7 @@ class DeltaBatcher:
     def flush(self) -> None:
         if self.buffer:
             text, self.buffer = self.buffer, ""
+            self._sent_at = anyio.current_time()
             self.publish(text)
 
     def drop(self) -> None:
@@ -179,7 +184,9 @@ class DeltaBatcher:
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
-            await anyio.sleep(self.interval)
+            wait = self._sent_at + self.interval - anyio.current_time()
+            if wait > 0:
+                await anyio.sleep(wait)
             self.flush()
 
 
@@ -355,8 +362,10 @@ class LiveSession:
                 "strategy": session.application.strategy,
                 "change_ids": list(session.application.change_ids),
                 "backup": session.application.backup,
+                "restore_hint": _restore_hint(session.application.backup),
                 "applied_at": _iso(session.application.applied_at),
             },
+            "held": self.hold,
         }
 
     def review_fields(self) -> dict[str, Any] | None:
@@ -412,9 +421,7 @@ class LiveSession:
                         strategy=application.strategy,
                         change_ids=list(application.change_ids),
                         backup=application.backup,
-                        restore_hint=None
-                        if application.backup is None
-                        else f"personagen persona restore {application.backup.rsplit('/', 1)[-1]}",
+                        restore_hint=_restore_hint(application.backup),
                     )
                 case _:
                     pass
@@ -579,6 +586,19 @@ class SessionManager:
                     )
         live.last_used = time.monotonic()
         return live
+
+    async def purge(self, user: str, session_id: str) -> list[str]:
+        """Delete a session and everything derived from it; returns the removed files."""
+        validate_session_id(session_id)
+        live = self.live.get((user, session_id))
+        if live is not None:
+            await self.stop_generation(live)
+            for connection in list(live.subscribers):
+                live.detach(connection)
+            del self.live[(user, session_id)]
+        removed = await self.runner.store.delete_session(user, session_id)
+        self.summaries.get(user, {}).pop(session_id, None)
+        return removed
 
     async def start_session(self, connection: Connection) -> LiveSession:
         session = await self.runner.start(connection.user)
@@ -909,6 +929,13 @@ class SessionManager:
         while True:
             await anyio.sleep(min(60.0, max(1.0, self.limits.idle_grace / 4)))
             await self.evict_idle()
+
+
+def _restore_hint(backup: str | None) -> str | None:
+    """The command that puts the backup written by an apply back in place."""
+    if backup is None:
+        return None
+    return f"personagen persona restore {backup.rsplit('/', 1)[-1]}"
 
 
 def _summary(session: Session, runner: InterviewRunner) -> dict[str, Any]:

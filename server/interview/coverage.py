@@ -51,7 +51,9 @@ class CategoryProgress:
     covered: bool
 
     def to_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["noun"] = CATEGORY_NOUNS[self.category]
+        return data
 
 
 CompletionReason = Literal["coverage", "max_questions"]

@@ -1,0 +1,434 @@
+// The review dialog (transcript, evidence, strategy, per-change checkboxes, side-by-side diff,
+// apply/discard) and the read-only transcript dialog.
+
+import { $, el, fill, clear, formatDate, plural } from "./dom.js";
+import { renderDiff } from "./diff.js";
+import { categoryLabel, questionText } from "./model.js";
+
+const STRATEGY_ORDER = ["merge", "replace", "append"];
+const STRATEGY_LABELS = { merge: "Merge", replace: "Replace", append: "Append" };
+
+// Draft sections in the order people read them, with how to show one item.
+const DRAFT_SECTIONS = [
+  ["values", "Values", (item) => [item.value, item.description]],
+  ["boundaries", "Boundaries", (item) => [item.text]],
+  ["goals", "Goals", (item) => [item.goal, { shortTerm: "short term", midTerm: "mid term", longTerm: "long term" }[item.horizon] || item.horizon]],
+  ["traits", "Personality traits", (item) => [`${item.trait}: ${Math.round(item.score * 100)} %`]],
+  ["tone", "Tone", (item) => [item.text]],
+  ["verbosity", "Verbosity", (item) => [item.text]],
+  ["interests", "Interests", (item) => [item.text]],
+  ["key_experiences", "Key experiences", (item) => [item.text]],
+  ["narrative", "Your story", (item) => [item.text]],
+  ["current_focus", "Current focus", (item) => [item.text]],
+  ["projects", "Projects", (item) => [item.text]],
+  ["domains", "Domains", (item) => [item.text]],
+];
+
+/** A compact one-line rendering of a JSON value for the change list. */
+function brief(value) {
+  if (value === null || value === undefined) return "";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > 240 ? `${text.slice(0, 237)}…` : text;
+}
+
+/** The file name `personagen persona restore` takes, from a backup path. */
+export function restoreHint(backup) {
+  return backup ? `personagen persona restore ${backup.split("/").pop()}` : null;
+}
+
+/** Questions and answers of a session view as list items (plain text, never JSON). */
+export function renderTranscript(list, view) {
+  clear(list);
+  const questions = (view && view.questions) || [];
+  if (!questions.length) {
+    list.append(el("li", { className: "muted" }, "No questions were asked yet."));
+    return;
+  }
+  questions.forEach((question, index) => {
+    let answer;
+    if (question.skipped) answer = el("p", { className: "answer skipped" }, "Skipped");
+    else if (question.answer) {
+      answer = el(
+        "div",
+        { className: "answer" },
+        el("p", { className: "answer-text" }, question.answer.text),
+        question.answer.crisis ? el("p", { className: "small muted" }, "Set aside: this answer is not used in your persona or the training data.") : null,
+      );
+    } else answer = el("p", { className: "answer skipped" }, "Not answered");
+    list.append(
+      el(
+        "li",
+        { dataset: { questionId: question.id } },
+        el("p", { className: "q-meta" }, `Question ${index + 1} · ${categoryLabel(question.category)}`),
+        el("p", { className: "question-text" }, question.text),
+        answer,
+      ),
+    );
+  });
+}
+
+export class ReviewDialog {
+  /**
+   * @param {object} options
+   * @param {import("./connection.js").Connection} options.conn
+   * @param {() => object|null} options.view       the open session's view
+   * @param {() => string|null} options.sessionId  the open session's id
+   * @param {() => void} options.onChanged         the session was applied or discarded
+   */
+  constructor({ conn, view, sessionId, onChanged }) {
+    this.conn = conn;
+    this.view = view;
+    this.sessionId = sessionId;
+    this.onChanged = onChanged;
+    this.dialog = $("#review-dialog");
+    this.strategy = "merge";
+    this.ready = null; // the review.ready frame on show
+    this.waiting = false; // a review.request is out
+    this.unticked = new Set();
+    this.applying = false;
+    this.applied = null;
+    this.forSession = null;
+    $("#review-close").addEventListener("click", () => this.close());
+    $("#apply-button").addEventListener("click", () => this.apply());
+    $("#review-refresh").addEventListener("click", () => this.request(this.strategy));
+    $("#review-discard").addEventListener("click", () => this.toggleDiscard(true));
+    $("#review-discard-no").addEventListener("click", () => this.toggleDiscard(false));
+    $("#review-discard-yes").addEventListener("click", () => this.discard());
+    this.dialog.addEventListener("close", () => this.toggleDiscard(false, false));
+  }
+
+  get isOpen() {
+    return this.dialog.open;
+  }
+
+  open() {
+    this.ready = null;
+    this.applied = null;
+    this.unticked.clear();
+    $("#review-conflict").hidden = true;
+    $("#review-result").hidden = true;
+    $("#review-body").hidden = true;
+    $("#review-actions").hidden = false;
+    this.toggleDiscard(false, false);
+    if (!this.dialog.open) this.dialog.showModal();
+    $("#review-title").focus();
+    // Reopening keeps the strategy chosen last for this session; otherwise the server's choice.
+    const view = this.view();
+    if (this.forSession !== this.sessionId()) {
+      this.forSession = this.sessionId();
+      this.strategy = (view && view.review && view.review.strategy) || "merge";
+    }
+    this.request(this.strategy);
+  }
+
+  close() {
+    if (this.dialog.open) this.dialog.close();
+  }
+
+  status(text) {
+    $("#review-status").textContent = text;
+  }
+
+  request(strategy) {
+    this.strategy = strategy;
+    this.waiting = true;
+    $("#review-conflict").hidden = true;
+    const view = this.view();
+    this.status(
+      view && view.state === "completed"
+        ? "Reading your answers to draft the update… this can take a moment."
+        : `Preparing the ${STRATEGY_LABELS[strategy] || strategy} preview…`,
+    );
+    this.renderActions();
+    this.conn
+      .request("review.request", { session_id: this.sessionId(), strategy }, { resend: true })
+      .catch((error) => {
+        this.waiting = false;
+        this.status(`The review could not be prepared: ${error.message}`);
+        this.renderActions();
+      });
+  }
+
+  /** Session events the dialog cares about (only while it is open). */
+  onEvent(frame) {
+    if (!this.dialog.open) return;
+    if (frame.type === "review.extracting") {
+      this.status(`Reading your answers with the ${frame.backend}…`);
+    } else if (frame.type === "review.ready") {
+      if (frame.strategy !== this.strategy) return; // an older request; the newer one follows
+      this.ready = frame;
+      this.waiting = false;
+      this.status("");
+      this.render();
+    } else if (frame.type === "session.applied") {
+      this.showApplied(frame);
+    }
+  }
+
+  render() {
+    const ready = this.ready;
+    if (!ready) return;
+    $("#review-body").hidden = false;
+    this.renderStrategies(ready);
+    this.renderChanges(ready);
+    this.renderDiff(ready);
+    this.renderDraft(ready);
+    renderTranscript($("#review-transcript"), this.view());
+    this.renderActions();
+  }
+
+  renderStrategies(ready) {
+    const set = $("#strategy-set");
+    const legend = set.querySelector("legend");
+    clear(set);
+    set.append(legend);
+    const descriptions = ready.strategies || {};
+    for (const name of STRATEGY_ORDER) {
+      if (!(name in descriptions)) continue;
+      const id = `strategy-${name}`;
+      const input = el("input", {
+        type: "radio",
+        name: "strategy",
+        id,
+        value: name,
+        checked: name === this.strategy,
+        attrs: { "aria-describedby": `${id}-help` },
+        on: { change: () => this.request(name) },
+      });
+      set.append(
+        el(
+          "div",
+          { className: "strategy" },
+          input,
+          el("label", { htmlFor: id }, STRATEGY_LABELS[name] || name),
+          el("p", { id: `${id}-help`, className: "small muted" }, descriptions[name]),
+        ),
+      );
+    }
+  }
+
+  renderChanges(ready) {
+    const list = $("#change-list");
+    clear(list);
+    const changes = ready.changes || [];
+    if (!changes.length) {
+      list.append(el("li", { className: "muted" }, "No changes: your persona already says all of this."));
+      return;
+    }
+    for (const change of changes) {
+      const id = `change-${change.id}`;
+      const box = el("input", {
+        type: "checkbox",
+        id,
+        checked: !this.unticked.has(change.id),
+        dataset: { changeId: change.id },
+        on: {
+          change: (event) => {
+            if (event.target.checked) this.unticked.delete(change.id);
+            else this.unticked.add(change.id);
+            this.renderActions();
+          },
+        },
+      });
+      const detail = [];
+      if (change.old !== null && change.old !== undefined) detail.push(el("span", { className: "old" }, el("span", { className: "visually-hidden" }, "was: "), brief(change.old)));
+      if (change.new !== null && change.new !== undefined) detail.push(el("span", { className: "new" }, el("span", { className: "visually-hidden" }, "becomes: "), brief(change.new)));
+      list.append(
+        el(
+          "li",
+          { className: `change kind-${change.kind}` },
+          box,
+          el(
+            "label",
+            { htmlFor: id },
+            el("span", { className: "summary" }, change.summary),
+            el("span", { className: "path small muted" }, `${change.kind} · ${change.path}`),
+          ),
+          detail.length ? el("div", { className: "values small" }, detail) : null,
+        ),
+      );
+    }
+  }
+
+  renderDiff(ready) {
+    const { table, removed, added, unchanged } = renderDiff(ready.current, ready.proposed);
+    fill($("#diff-box"), table);
+    $("#diff-box").dataset.strategy = ready.strategy;
+    $("#diff-summary").textContent = unchanged
+      ? "The proposed core.json is the same as the current one."
+      : `${plural(removed, "line")} removed or changed on the left, ${plural(added, "line")} added or changed on the right (${STRATEGY_LABELS[ready.strategy] || ready.strategy}). Unticked changes are still shown here; they are left out when you apply.`;
+  }
+
+  renderDraft(ready) {
+    const box = $("#draft-box");
+    clear(box);
+    const draft = ready.draft || {};
+    const view = this.view();
+    let any = false;
+    for (const [key, label, describe] of DRAFT_SECTIONS) {
+      const value = draft[key];
+      const items = Array.isArray(value) ? value : value ? [value] : [];
+      if (!items.length) continue;
+      any = true;
+      const list = el("ul", { className: "draft-items" });
+      for (const item of items) {
+        const [main, secondary] = describe(item);
+        const evidence = (item.evidence || []).map((qid) => {
+          const text = questionText(view, qid);
+          return el("li", {}, el("span", { className: "qid" }, qid.toUpperCase()), " ", text || "(question not found)");
+        });
+        list.append(
+          el(
+            "li",
+            {},
+            el("p", { className: "draft-main" }, main),
+            secondary ? el("p", { className: "small" }, secondary) : null,
+            el(
+              "details",
+              { className: "evidence" },
+              el("summary", {}, `Based on ${plural(evidence.length, "answer")} · confidence ${Math.round((item.confidence || 0) * 100)} %`),
+              el("ol", {}, evidence),
+            ),
+          ),
+        );
+      }
+      box.append(el("h4", {}, label), list);
+    }
+    if (!any) box.append(el("p", { className: "muted" }, "The interview did not find anything to add."));
+    if (ready.notes && ready.notes.length) {
+      box.append(el("ul", { className: "small muted" }, ready.notes.map((note) => el("li", {}, note))));
+    }
+  }
+
+  chosen() {
+    return ((this.ready && this.ready.changes) || []).map((c) => c.id).filter((id) => !this.unticked.has(id));
+  }
+
+  renderActions() {
+    const button = $("#apply-button");
+    const count = this.chosen().length;
+    const total = ((this.ready && this.ready.changes) || []).length;
+    button.disabled = this.waiting || this.applying || !this.ready || count === 0 || Boolean(this.applied);
+    button.textContent = this.applying
+      ? "Applying…"
+      : count === total
+        ? `Apply ${plural(count, "change")}`
+        : `Apply ${count} of ${plural(total, "change")}`;
+    document.querySelectorAll("#strategy-set input").forEach((input) => {
+      input.disabled = this.applying;
+    });
+  }
+
+  async apply() {
+    const ready = this.ready;
+    if (!ready || this.applying) return;
+    this.applying = true;
+    $("#review-conflict").hidden = true;
+    this.renderActions();
+    try {
+      const ack = await this.conn.request("review.apply", {
+        session_id: this.sessionId(),
+        strategy: ready.strategy,
+        base_digest: ready.base_digest,
+        change_ids: this.chosen(),
+      });
+      this.showApplied({ strategy: ready.strategy, change_ids: ack.change_ids, backup: ack.backup, restore_hint: restoreHint(ack.backup) });
+    } catch (error) {
+      if (error.code === "conflict") {
+        $("#review-conflict").hidden = false;
+        this.status("");
+      } else {
+        this.status(`Not applied: ${error.message}`);
+      }
+    } finally {
+      this.applying = false;
+      this.renderActions();
+    }
+  }
+
+  showApplied(result) {
+    if (this.applied) return;
+    this.applied = result;
+    const box = $("#review-result");
+    const hint = result.restore_hint || restoreHint(result.backup);
+    fill(
+      box,
+      el("h3", {}, "Applied"),
+      el("p", {}, `${plural(result.change_ids.length, "change")} written to your core.json with the ${STRATEGY_LABELS[result.strategy] || result.strategy} strategy.`),
+      result.backup
+        ? [
+            el("p", {}, "The previous version was saved as ", el("code", {}, result.backup), "."),
+            el("p", {}, "To go back to it, run this on the server: ", el("code", { className: "restore-hint" }, hint)),
+          ]
+        : el("p", {}, "There was no core.json before, so no backup was needed."),
+      el("button", { type: "button", className: "primary", on: { click: () => this.close() } }, "Done"),
+    );
+    box.hidden = false;
+    $("#review-body").hidden = true;
+    $("#review-actions").hidden = true;
+    $("#review-conflict").hidden = true;
+    this.status("");
+    box.focus();
+    this.onChanged();
+  }
+
+  toggleDiscard(show, focus = true) {
+    $("#review-discard-confirm").hidden = !show;
+    $("#review-discard").hidden = show;
+    if (focus) (show ? $("#review-discard-no") : $("#review-discard")).focus();
+  }
+
+  async discard() {
+    try {
+      await this.conn.request("session.discard", { session_id: this.sessionId() });
+      this.close();
+      this.onChanged();
+    } catch (error) {
+      this.status(`Not discarded: ${error.message}`);
+    }
+  }
+}
+
+/** The read-only dialog for a finished interview, from GET /api/sessions/{id}. */
+export class TranscriptDialog {
+  constructor() {
+    this.dialog = $("#transcript-dialog");
+    $("#transcript-close").addEventListener("click", () => this.dialog.close());
+  }
+
+  async open(summary) {
+    const info = $("#transcript-info");
+    fill(info, el("p", {}, "Loading…"));
+    clear($("#transcript-list"));
+    $("#transcript-dialog-title").textContent = `Interview of ${formatDate(summary.created_at)}`;
+    if (!this.dialog.open) this.dialog.showModal();
+    $("#transcript-dialog-title").focus();
+    let view;
+    try {
+      const response = await fetch(`/api/sessions/${encodeURIComponent(summary.session_id)}`, {
+        credentials: "same-origin",
+        headers: { accept: "application/json" },
+      });
+      view = await response.json();
+      if (!response.ok) throw new Error((view.error && view.error.message) || `HTTP ${response.status}`);
+    } catch (error) {
+      fill(info, el("p", { className: "error" }, `Could not load it: ${error.message}`));
+      return;
+    }
+    const application = view.application;
+    fill(
+      info,
+      el("p", {}, `${summary.state === "applied" ? "Applied" : summary.state === "discarded" ? "Discarded" : "Finished"} · interviewer: ${view.backend}`),
+      application
+        ? el(
+            "p",
+            {},
+            `Applied ${formatDate(application.applied_at)} with the ${application.strategy} strategy (${plural(application.change_ids.length, "change")}).`,
+            application.backup ? [" Backup: ", el("code", {}, application.backup), ". Restore with ", el("code", {}, restoreHint(application.backup)), "."] : "",
+          )
+        : null,
+      el("p", {}, el("a", { href: `/api/sessions/${encodeURIComponent(summary.session_id)}?format=markdown`, download: `${summary.session_id}.md` }, "Download the transcript as Markdown")),
+    );
+    renderTranscript($("#transcript-list"), view);
+  }
+}

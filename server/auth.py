@@ -17,13 +17,16 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
-from server.errors import ConflictError, InvalidName, NotFound
+from server.errors import ConflictError, CorruptFile, InvalidName, NotFound
 from server.store import ProfileStore, validate_user
+
+log = logging.getLogger("personagen.auth")
 
 COOKIE_NAME = "personagen_login"
 COOKIE_LIFETIME = 30 * 24 * 3600
@@ -107,6 +110,18 @@ class Authenticator:
     async def _record(self, user: str) -> dict[str, Any] | None:
         return await self.store.read_auth(user)
 
+    async def _record_to_check(self, user: str) -> dict[str, Any] | None:
+        """The record a credential is checked against; a corrupt one matches nothing.
+
+        Refusing the credential (and logging why) beats failing the request with a server
+        error; the file is left as it is for the operator to repair or remove.
+        """
+        try:
+            return await self._record(user)
+        except CorruptFile as exc:
+            log.error("refusing credentials of %s: %s", user, exc.message)
+            return None
+
     async def create_user(self, user: str) -> str:
         """Create a user with a fresh token; returns the token (shown once, stored hashed)."""
         validate_user(user)
@@ -157,7 +172,7 @@ class Authenticator:
         user = _user_part(token)
         if user is None or not token.startswith("pg."):
             return None
-        record = await self._record(user)
+        record = await self._record_to_check(user)
         stored = record.get("token_sha256") if record else None
         if isinstance(stored, str) and hmac.compare_digest(stored, _sha256(token)):
             return user
@@ -168,7 +183,7 @@ class Authenticator:
         user = _user_part(ticket)
         if user is None or ticket.startswith("pg."):
             return None
-        record = await self._record(user)
+        record = await self._record_to_check(user)
         if record is None:
             return None
         digest = _sha256(ticket)
@@ -207,7 +222,7 @@ class Authenticator:
             return None
         if expires < self.clock():
             return None
-        record = await self._record(user)
+        record = await self._record_to_check(user)
         if record is None:
             return None
         expected = self._mac(user, expires, str(record.get("token_sha256", "")))

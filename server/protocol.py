@@ -1,14 +1,15 @@
 """Protocol v1 of ``/ws``: the client messages, their parsing, and the fixed vocabulary.
 
 Pure: parsing and encoding only. The full contract, with examples, is ``docs/protocol.md``;
-the machine-readable schema ``docs/protocol.schema.json`` is generated from these models plus
-the server frames in :mod:`server.frames` (``personagen protocol-schema``) and tests validate
-every frame against it.
+the machine-readable JSON Schema is ``docs/protocol.schema.json``, maintained by hand beside
+these models and kept from drifting by ``tests/test_protocol.py``, while the protocol tests
+validate every frame they send and receive against it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any, Literal
 
 import pydantic
@@ -215,17 +216,71 @@ CLIENT_TYPES: tuple[str, ...] = (
 )
 
 
-def parse_client_message(text: str) -> ClientMessage:
-    """Parse one text frame. Raises ProtocolError naming what was expected and what came."""
+class _NotPortableJSON(ValueError):
+    """JSON that Python accepts but other JSON parsers do not, or that cannot be sent back."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotPortableJSON(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotPortableJSON(f"the number {text[:20]} is too large for a 64-bit float")
+    return value
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` restricted to portable JSON: finite numbers, no lone surrogates.
+
+    Raises ProtocolError for anything else, including nesting too deep to parse and integers
+    with more digits than Python converts (both are ValueError/RecursionError, not
+    JSONDecodeError).
+    """
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise ProtocolError(
             f"expected a JSON object, found invalid JSON at line {exc.lineno} column {exc.colno}: "
             f"{exc.msg}"
         ) from None
+    except RecursionError:
+        raise ProtocolError("expected a JSON object, found JSON nested too deeply") from None
+    except _NotPortableJSON as exc:
+        raise ProtocolError(f"expected portable JSON, found {exc}") from None
+    except ValueError:  # int(): more digits than sys.get_int_max_str_digits()
+        raise ProtocolError("expected portable JSON, found a number with too many digits") from None
+    try:
+        # A "\ud800" escape decodes to a lone surrogate, which cannot be encoded as UTF-8: it
+        # would break every frame that echoes it (pong, draft.saved, answer.recorded).
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProtocolError(
+            "expected text in UTF-8, found an unpaired surrogate escape (\\ud800-\\udfff)"
+        ) from None
+    except RecursionError:
+        raise ProtocolError("expected a JSON object, found JSON nested too deeply") from None
+    return data
+
+
+_JSON_TYPE_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def parse_client_message(text: str) -> ClientMessage:
+    """Parse one text frame. Raises ProtocolError naming what was expected and what came."""
+    data = _loads(text)
     if not isinstance(data, dict):
-        raise ProtocolError(f"expected a JSON object, found {type(data).__name__}")
+        found = _JSON_TYPE_NAMES.get(type(data), type(data).__name__)
+        raise ProtocolError(f"expected a JSON object, found a JSON {found}")
     kind = data.get("type")
     if kind not in CLIENT_TYPES:
         raise ProtocolError(f"unknown message type {kind!r}; expected one of {list(CLIENT_TYPES)}")
@@ -239,7 +294,7 @@ def request_id_of(text: str) -> str | None:
     """Best effort: the ``id`` of a frame that failed to parse, so the error can echo it."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, or an integer with too many digits
         return None
     if isinstance(data, dict):
         value = data.get("id")

@@ -546,7 +546,7 @@ async def _receive_hello(websocket: WebSocket, limits: Limits) -> p.Hello | None
     try:
         parsed = p.parse_client_message(text)
     except p.ProtocolError as exc:
-        await _send_now(websocket, {"type": "error", "id": None, **exc.to_dict()})
+        await _send_now(websocket, {"type": "error", "id": p.request_id_of(text), **exc.to_dict()})
         await _close(websocket, p.CLOSE_BAD_MESSAGE, "the first frame must be a valid hello")
         return None
     if not isinstance(parsed, p.Hello):
@@ -651,8 +651,13 @@ async def _serve(
         async with anyio.create_task_group() as group:
 
             async def run_then_stop(loop: Any) -> None:
-                with suppress(WebSocketDisconnect, OSError, RuntimeError):
+                try:
                     await loop()
+                except (WebSocketDisconnect, OSError):
+                    pass  # the peer went away
+                except Exception:
+                    log.exception("connection %s failed", connection.id)
+                    close_code.append((p.CLOSE_INTERNAL, "server error; reconnect and resume"))
                 group.cancel_scope.cancel()
 
             group.start_soon(run_then_stop, receiver)

@@ -210,6 +210,8 @@ class RequestCache:
         event = self._running[request_id] = anyio.Event()
         try:
             replies = await run()
+            if any(reply["type"] == "error" and reply.get("retryable") for reply in replies):
+                return replies, False  # not remembered: the same id may be sent again
             self._done[request_id] = replies
             while len(self._done) > self.size:
                 self._done.popitem(last=False)
@@ -822,6 +824,7 @@ class SessionManager:
                 current = live.live_draft or session.draft
                 ack["rev"] = current.rev if current else 0
             case p.SessionPause():
+                session.pause(datetime.now(UTC), runner.config)  # refuse before stopping anything
                 await self.stop_generation(live)
                 live.hold = False
                 await self._flush_draft_locked(live)
@@ -831,10 +834,12 @@ class SessionManager:
                 events = await runner.resume(session)
                 live.hold = False
             case p.SessionFinish():
+                session.finish_early(datetime.now(UTC), runner.config)  # refuse first
                 await self.stop_generation(live)
                 events = await runner.finish_early(session)
                 live.hold = False
             case p.SessionDiscard():
+                session.discard(datetime.now(UTC))  # refuse first
                 await self.stop_generation(live)
                 events = await runner.discard(session)
                 live.live_draft, live.draft_dirty, live.review = None, False, None

@@ -19,9 +19,10 @@ from websockets.asyncio.client import connect
 
 from server.client import PersonagenClient
 from tests.fake_ollama import FakeOllama, Reply, unused_port
+from tests.protocol_schema import checked_frames  # noqa: F401 (a fixture)
 from tests.server_process import ServerProcess, create_user
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("checked_frames")]
 
 ANSWER = (
     "I care about honesty and about doing careful work; I would rather be slow and right "

@@ -42,6 +42,7 @@ from server.persona.schema import normalize_persona
 from server.runner import InterviewRunner
 from server.settings import Settings
 from server.store import ProfileStore
+from server.transcript import transcript_markdown
 
 log = logging.getLogger("personagen.app")
 
@@ -424,23 +425,6 @@ async def api_restore(request: Request) -> Response:
     return JSONResponse(
         {"restored": body["name"], "backup": written.backup, "digest": written.digest}
     )
-
-
-def transcript_markdown(view: dict[str, Any]) -> str:
-    lines = [f"# Interview {view['session_id']}", "", f"State: {view['state']}", ""]
-    for question in view["questions"]:
-        lines += [
-            f"## {question['id']} · {question['category']}",
-            "",
-            f"**Q:** {question['text']}",
-            "",
-        ]
-        answer = question["answer"]
-        if question["skipped"]:
-            lines += ["*(skipped)*", ""]
-        elif answer is not None:
-            lines += [f"**A:** {answer['text']}", ""]
-    return "\n".join(lines)
 
 
 # -- WebSocket --------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from server.interview.training import render_jsonl, training_records
 from server.llm.base import Interviewer
 from server.persona.diff import Change, diff
 from server.persona.merge import STRATEGIES, Strategy, apply_changes, propose
-from server.persona.schema import dump_persona, empty_persona, normalize_persona
+from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
 from server.store import ProfileStore, TornTail, new_session_id
 
 # Write a full snapshot after this many journal records even without a state change, so
@@ -237,7 +237,7 @@ class InterviewRunner:
 
     async def _write_training(self, session: Session) -> None:
         try:
-            name = _persona_name((await self.store.read_persona(session.user)).data, session.user)
+            name = persona_name((await self.store.read_persona(session.user)).data, session.user)
         except CorruptFile:
             name = session.user  # the review will report the corrupt file; naming can fall back
         records = training_records(session.session_id, name, session.turns())
@@ -291,13 +291,3 @@ def _strategy(name: str) -> Strategy:
         if strategy == name:
             return strategy
     raise ValidationError(f"unknown strategy {name!r}; expected one of {list(STRATEGIES)}")
-
-
-def _persona_name(data: dict[str, Any] | None, fallback: str) -> str:
-    identity = (data or {}).get("identity")
-    if isinstance(identity, dict):
-        for key in ("humanName", "name"):
-            value = identity.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return fallback

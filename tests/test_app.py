@@ -122,13 +122,6 @@ def assert_open(ws: CheckedSocket) -> None:
 
 
 @pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "profiles"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def alice(profiles: Path) -> str:
     return create_user(profiles, "alice")
 
@@ -790,7 +783,7 @@ def test_transcript_export_as_json_and_markdown(client: TestClient, alice: str) 
     assert response.headers["content-type"] == "text/markdown; charset=utf-8"
     text = response.text
     assert text.startswith(f"# Interview {session_id}\n")
-    assert "State: completed" in text
+    assert "- State: complete, not reviewed" in text
     assert f"**Q:** {first_q['text']}" in text
     assert f"**A:** {ANSWER}" in text
     assert f"**Q:** {second_q['text']}" in text

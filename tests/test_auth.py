@@ -39,13 +39,6 @@ def every_file_bytes(root: Path) -> bytes:
     return b"".join(path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file())
 
 
-@pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "profiles"
-    path.mkdir()
-    return path
-
-
 # -- tokens ---------------------------------------------------------------------------------------
 
 

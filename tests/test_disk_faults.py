@@ -9,33 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 
 from server.app import create_app
-from server.auth import Authenticator
 from server.llm.builtin import BuiltinInterviewer
 from server.settings import Settings
-from server.store import ProfileStore
 
 ANSWER = "Honesty matters most to me, and I value patience at home and at work."
-
-
-@pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "profiles"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def token(profiles: Path) -> str:
-    async def make() -> str:
-        store = ProfileStore(profiles)
-        return await Authenticator(store, await store.server_secret()).create_user("alice")
-
-    return anyio.run(make)
 
 
 @pytest.fixture

@@ -22,13 +22,6 @@ NEW = {"identity": {"name": "Alice"}, "values": {"core": [{"value": "courage"}]}
 
 
 @pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "profiles"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def tokens(profiles: Path) -> dict[str, str]:
     async def make() -> dict[str, str]:
         store = ProfileStore(profiles)

@@ -23,18 +23,6 @@ pytestmark = pytest.mark.timeout(90)
 
 
 @pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "profiles"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def token(profiles: Path) -> str:
-    return create_user(profiles, "alice")
-
-
-@pytest.fixture
 def fast_autosave(tmp_path: Path) -> Path:
     data = default_config().to_json_dict()
     data["sessionDefaults"]["autoSaveInterval"] = 1000

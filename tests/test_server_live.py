@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from server.client import PersonagenClient
 from tests.fake_ollama import FakeOllama, Reply, unused_port
 from tests.protocol_schema import checked_frames  # noqa: F401 (a fixture)
-from tests.server_process import ServerProcess, create_user
+from tests.server_process import ServerProcess
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("checked_frames")]
 
@@ -28,18 +28,6 @@ ANSWER = (
     "I care about honesty and about doing careful work; I would rather be slow and right "
     "than quick and sloppy, and I try to treat people with patience and kindness every day."
 )
-
-
-@pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "profiles"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def token(profiles: Path) -> str:
-    return create_user(profiles, "alice")
 
 
 @pytest.fixture

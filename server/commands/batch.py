@@ -41,7 +41,7 @@ from server.commands.common import (
     Console,
     plural,
 )
-from server.commands.render import category_name, overall_percent, progress_inline
+from server.commands.render import overall_percent, progress_inline
 from server.commands.review import (
     ReviewOutcome,
     fetch_review,
@@ -51,6 +51,7 @@ from server.commands.review import (
 )
 from server.commands.terminal import LineReader, interruptible
 from server.config import ALL_CATEGORIES
+from server.transcript import category_name
 
 FORMATS = ("json", "yaml", "markdown")
 _EXTENSIONS = {

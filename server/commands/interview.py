@@ -24,9 +24,10 @@ from server.commands.common import (
     not_found,
     plural,
 )
-from server.commands.render import category_name, progress_lines, session_line
+from server.commands.render import progress_lines, session_line
 from server.commands.review import report_outcome, review_and_apply
 from server.commands.terminal import LineReader, interruptible
+from server.transcript import category_name
 
 PROMPT = "> "
 MAX_AUTOMATIC_RETRIES = 3

@@ -8,28 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from server.commands.common import Console, plural
+from server.transcript import STATE_TEXT, category_name
 
-CATEGORY_NAMES = {
-    "values": "values",
-    "goals": "goals",
-    "style": "style",
-    "biography": "biography",
-    "current_focus": "current focus",
-}
-STATE_TEXT = {
-    "active": "in progress",
-    "paused": "paused",
-    "completed": "complete, not reviewed",
-    "finalized": "waiting for your review",
-    "applied": "applied",
-    "discarded": "discarded",
-    "unreadable": "unreadable",
-}
 KIND_MARK = {"add": "+", "update": "~", "remove": "-"}
-
-
-def category_name(category: str) -> str:
-    return CATEGORY_NAMES.get(category, category.replace("_", " "))
 
 
 def when(stamp: str | None) -> str:
@@ -150,33 +131,6 @@ def transcript_lines(view: Mapping[str, Any], console: Console) -> list[str]:
     if isinstance(progress, dict):
         lines += ["", "Progress:", *progress_lines(progress, console)]
     return lines
-
-
-def transcript_markdown(view: Mapping[str, Any]) -> str:
-    """The transcript as Markdown (``sessions export --format markdown``)."""
-    state = str(view.get("state"))
-    lines = [
-        f"# Interview {view['session_id']}",
-        "",
-        f"- State: {STATE_TEXT.get(state, state)}",
-        f"- Started: {view.get('created_at') or ''}",
-        f"- Last active: {view.get('updated_at') or ''}",
-        f"- Interviewer: {view.get('backend') or ''}",
-        "",
-    ]
-    for question in view.get("questions") or []:
-        lines += [f"## {question['id']} · {category_name(question['category'])}", ""]
-        lines += [f"**Q:** {question['text']}", ""]
-        answer = question.get("answer")
-        if question.get("skipped"):
-            lines += ["*(skipped)*", ""]
-        elif answer is None:
-            lines += ["*(not answered yet)*", ""]
-        elif answer.get("crisis"):
-            lines += ["*(set aside for safety; not used for the persona)*", ""]
-        else:
-            lines += [f"**A:** {answer['text']}", ""]
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def _short(value: Any, limit: int = 90) -> str:

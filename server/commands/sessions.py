@@ -17,11 +17,13 @@ from server.commands.common import (
     conflict,
     plural,
 )
-from server.commands.render import sessions_table, transcript_lines, transcript_markdown
+from server.commands.render import sessions_table, transcript_lines
 from server.commands.review import confirm
 from server.commands.terminal import LineReader
 from server.interview.model import Turn
 from server.interview.training import render_jsonl, training_records
+from server.persona.schema import persona_name
+from server.transcript import transcript_markdown
 
 EXPORT_FORMATS = ("json", "markdown", "training")
 
@@ -138,16 +140,6 @@ def _turns(view: dict[str, Any]) -> list[Turn]:
     return turns
 
 
-def _persona_name(persona: dict[str, Any] | None, fallback: str) -> str:
-    identity = (persona or {}).get("identity")
-    if isinstance(identity, dict):
-        for key in ("humanName", "name"):
-            value = identity.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return fallback
-
-
 async def export_session(
     backend: Backend,
     console: Console,
@@ -170,7 +162,7 @@ async def export_session(
                 hint=f"finish it (personagen interview --resume {session_id}) and review it",
             )
         persona = (await backend.read_persona()).get("persona")
-        records = training_records(session_id, _persona_name(persona, backend.user), _turns(view))
+        records = training_records(session_id, persona_name(persona, backend.user), _turns(view))
         text = render_jsonl(records)
     if output is None:
         console.write(text)

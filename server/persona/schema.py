@@ -183,6 +183,17 @@ class PersonaCore(_Open):
 # Public functions
 
 
+def persona_name(data: dict[str, Any] | None, fallback: str) -> str:
+    """How the persona calls its person: ``identity.humanName``, else ``identity.name``."""
+    identity = (data or {}).get("identity")
+    if isinstance(identity, dict):
+        for key in ("humanName", "name"):
+            value = identity.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return fallback
+
+
 def empty_persona() -> dict[str, Any]:
     """The canonical skeleton for a new user: every section present, nothing invented."""
     return {

@@ -31,7 +31,6 @@ from anyio.abc import TaskGroup
 from server import protocol as p
 from server.errors import (
     InvalidTransition,
-    LLMError,
     PersonagenError,
     ValidationError,
 )
@@ -623,6 +622,8 @@ class SessionManager:
         self._group.start_soon(self._generate, live, generation)
 
     async def _generate(self, live: LiveSession, generation: Generation) -> None:
+        # Planned again when the task runs: a command may have paused or closed the session
+        # between scheduling and now.
         request = self.runner.plan(live.session)
         try:
             with generation.scope:
@@ -639,10 +640,7 @@ class SessionManager:
                     question_id=generation.question_id,
                     text=generation.text,
                 )
-        except LLMError as exc:
-            live.hold = True
-            live.publish("generation.error", question_id=generation.question_id, **exc.to_dict())
-        except PersonagenError as exc:
+        except PersonagenError as exc:  # the model's failures, and refusals by the session
             live.hold = True
             live.publish("generation.error", question_id=generation.question_id, **exc.to_dict())
         except Exception:

@@ -50,19 +50,20 @@ async def test_drafts_are_written_on_the_timer_not_per_keystroke(
             session_id = await client.start()
             await next_of(client, "question.end")
             rev = 0
-            for text in ("I", "I think", "I think honesty", "I think honesty matters"):
+            words = "I think honesty matters more than being liked".split()
+            for count in range(1, len(words) + 1):
                 rev = (
                     await client.request(
                         "draft.update",
                         session_id=session_id,
                         question_id="q1",
-                        text=text,
+                        text=" ".join(words[:count]),
                         base_rev=rev,
                     )
                 )["rev"]
-            assert journal_types(profiles, session_id).count("draft_saved") == 0
             await anyio.sleep(1.6)
-            assert journal_types(profiles, session_id).count("draft_saved") == 1
+            # Eight edits, but at most one write per autosave tick (two ticks at most here).
+            assert 1 <= journal_types(profiles, session_id).count("draft_saved") <= 2
             # kill -9 now: the draft written by the timer survives.
             server.kill()
             server.start()
@@ -71,8 +72,8 @@ async def test_drafts_are_written_on_the_timer_not_per_keystroke(
             view = (await next_of(client, "session.snapshot"))["session"]
             assert view["draft"] == {
                 "question_id": "q1",
-                "text": "I think honesty matters",
-                "rev": 4,
+                "text": "I think honesty matters more than being liked",
+                "rev": 8,
             }
 
 

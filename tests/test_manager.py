@@ -89,7 +89,9 @@ async def test_draft_is_saved_on_disconnect_and_on_shutdown(profiles: Path, toke
                 text="half a thought",
                 base_rev=0,
             )
-        await anyio.sleep(0.5)  # the server notices the disconnect
+        with anyio.fail_after(10):  # the server notices the disconnect, then saves
+            while journal_types(profiles, session_id).count("draft_saved") < 1:
+                await anyio.sleep(0.05)
         assert journal_types(profiles, session_id).count("draft_saved") == 1
 
         async with PersonagenClient(server.ws_url, token) as client:

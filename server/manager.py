@@ -69,7 +69,7 @@ class Limits:
     log_events: int = 4096
     idle_grace: float = 900.0
     max_generations: int = 1
-    delta_interval: float = 0.05
+    delta_interval: float = 0.025
     delta_chars: int = 64
 
     def public(self, max_answer_length: int, autosave_ms: int) -> dict[str, Any]:

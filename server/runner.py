@@ -252,9 +252,18 @@ class InterviewRunner:
             )
         checked = _strategy(strategy)
         stored = await self.store.read_persona(session.user)
-        current = normalize_persona(stored.data) if stored.data is not None else empty_persona()
-        proposed = propose(current, session.review.draft, session.session_id, checked, self.clock())
-        return Preview(checked, stored.digest, current, proposed, tuple(diff(current, proposed)))
+        draft, now = session.review.draft, self.clock()
+
+        def compute() -> Preview:
+            current = normalize_persona(stored.data) if stored.data is not None else empty_persona()
+            proposed = propose(current, draft, session.session_id, checked, now)
+            return Preview(
+                checked, stored.digest, current, proposed, tuple(diff(current, proposed))
+            )
+
+        # A large core.json takes seconds to diff: off the event loop, so other interviews
+        # keep streaming meanwhile.
+        return await anyio.to_thread.run_sync(compute)
 
     async def apply(
         self,
@@ -277,7 +286,9 @@ class InterviewRunner:
         chosen = (
             [change.id for change in preview.changes] if change_ids is None else list(change_ids)
         )
-        persona = apply_changes(preview.current, preview.changes, chosen)
+        persona = await anyio.to_thread.run_sync(
+            apply_changes, preview.current, preview.changes, chosen
+        )
         written = await self.store.write_persona(
             session.user, dump_persona(persona), expected_digest=base_digest, now=self.clock()
         )

@@ -130,9 +130,10 @@ async def test_missed_question_end_is_served_as_a_snapshot(
         epoch = snapshot["epoch"]
         start = await next_of(first, "question.start")
     # The question finishes while nobody is connected; its deltas are compacted away.
-    with anyio.fail_after(15):
-        while not server.get(f"/api/sessions/{session_id}", token=token)["questions"]:
-            await anyio.sleep(0.05)
+    for _ in range(300):  # up to 15 s
+        if server.get(f"/api/sessions/{session_id}", token=token)["questions"]:
+            break
+        await anyio.sleep(0.05)
     async with connect(server.ws_url) as ws:
         resume = {"session_id": session_id, "epoch": epoch, "last_seq": start["seq"]}
         await ws.send(json.dumps({"type": "hello", "token": token, "resume": resume}))

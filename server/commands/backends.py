@@ -56,8 +56,17 @@ class Backend:
 
     def __init__(self) -> None:
         self.welcome = {}
+        self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> Self:
+        try:
+            await self._enter()
+        except BaseException:
+            await self._stack.aclose()  # whatever _enter opened before it failed
+            raise
+        return self
+
+    async def _enter(self) -> None:
         raise NotImplementedError
 
     async def __aexit__(
@@ -197,7 +206,6 @@ class LocalBackend(Backend):
         self.wants_interviewer = interviewer
         self.create_user = create_user
         self.where = f"profiles folder {settings.profiles_dir}/"
-        self._stack = contextlib.AsyncExitStack()
         self._ids = (f"cli-{secrets.token_hex(3)}-{n}" for n in itertools.count(1))
         self._pending: dict[str, anyio.Event] = {}
         self._replies: dict[str, dict[str, Any]] = {}
@@ -205,14 +213,6 @@ class LocalBackend(Backend):
         self.store = ProfileStore(settings.profiles_dir)
         self.manager: SessionManager | None = None
         self.connection: Connection | None = None
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self._enter()
-        except BaseException:
-            await self._stack.aclose()
-            raise
-        return self
 
     async def _enter(self) -> None:
         from server.config import load_config
@@ -354,17 +354,8 @@ class RemoteBackend(Backend):
         self.requested_user = user
         self.events = events
         self.where = f"server {server}"
-        self._stack = contextlib.AsyncExitStack()
         self.http: httpx.AsyncClient | None = None
         self.client: PersonagenClient | None = None
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self._enter()
-        except BaseException:
-            await self._stack.aclose()
-            raise
-        return self
 
     async def _enter(self) -> None:
         self.http = await self._stack.enter_async_context(

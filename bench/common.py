@@ -392,30 +392,10 @@ def _server_process_class() -> Any:
 
         variant: str | None = None
 
-        def start(self, timeout: float = 20.0) -> Any:
+        def command(self) -> list[str]:
             if not self.variant:
-                return super().start(timeout)
-            log = self.log_path.open("ab")
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bench.server_variant", self.variant],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-            log.close()
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
-                try:
-                    self.get("/healthz", timeout=1)
-                    return self
-                except OSError:
-                    time.sleep(0.05)
-            self.kill()
-            raise RuntimeError("server variant did not start")
+                return super().command()
+            return [sys.executable, "-m", "bench.server_variant", self.variant]
 
     return VariantServer
 

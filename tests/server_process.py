@@ -65,10 +65,15 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
+    def command(self) -> list[str]:
+        """The server's command line; a subclass may run a variant of the server."""
+        return [sys.executable, "-m", "server", "serve"]
+
     def start(self, timeout: float = 20.0) -> Self:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve"],
+            self.command(),
+            cwd=Path(__file__).resolve().parent.parent,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -19,6 +19,7 @@ import os
 import re
 import resource
 import socket
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,7 @@ class DeadlineProtocol(HttpToolsProtocol):
     def _expired(self) -> None:
         self._deadline = None
         if not self.transport.is_closing():
-            log.info(
-                "closed a connection from %s: no complete request within %g s",
-                self.client[0] if self.client else "?",
-                self.request_timeout,
-            )
+            _report_slow_client(self.client[0] if self.client else "?", self.request_timeout)
             self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -94,6 +91,24 @@ class DeadlineProtocol(HttpToolsProtocol):
     def timeout_keep_alive_handler(self) -> None:
         self._disarm()
         super().timeout_keep_alive_handler()
+
+
+_slow_clients = {"since_report": 0, "reported_at": float("-inf")}
+
+
+def _report_slow_client(address: str, timeout: float) -> None:
+    """One warning per 10 s at most, with a count: a slowloris flood must not flood the log."""
+    _slow_clients["since_report"] += 1
+    now = time.monotonic()
+    if now - _slow_clients["reported_at"] >= 10.0:
+        log.warning(
+            "closed %d connection(s) with no complete request within %g s (latest from %s)",
+            _slow_clients["since_report"],
+            timeout,
+            address,
+        )
+        _slow_clients["since_report"] = 0
+        _slow_clients["reported_at"] = now
 
 
 def deadline_protocol(request_timeout: float) -> type[DeadlineProtocol]:

@@ -8,6 +8,7 @@ not reach: uvicorn's header handling, its access log, X-Forwarded-For, other pro
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import socket
@@ -122,7 +123,7 @@ def test_parallel_redemptions_of_one_ticket_give_exactly_one_cookie(
 ) -> None:
     for _ in range(5):
         ticket = issue_ticket(profiles, "alice")
-        responses = all_at_once([lambda: redeem(server, ticket) for _ in range(8)])
+        responses = all_at_once([functools.partial(redeem, server, ticket) for _ in range(8)])
         statuses = sorted(r.status for r in responses if isinstance(r, http.client.HTTPResponse))
         assert statuses == [303] + [401] * 7, responses
         cookies = [
@@ -141,7 +142,7 @@ def test_a_rotation_racing_redemptions_in_another_process_is_never_undone(
     for _ in range(15):
         ticket = issue_ticket(profiles, "alice")
         redeemed, token = all_at_once(
-            [lambda: redeem(server, ticket), lambda: rotate_token(profiles, "alice")]
+            [functools.partial(redeem, server, ticket), lambda: rotate_token(profiles, "alice")]
         )
         assert isinstance(redeemed, http.client.HTTPResponse) and redeemed.status == 303
         assert isinstance(token, str)

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -315,3 +316,88 @@ def test_users_login_prints_the_running_servers_port(server: ServerProcess, prof
     ).stdout
     assert "http://127.0.0.1:8000/login?ticket=" in printed
     assert "port 8000 is from the settings" in printed
+
+
+# -- 7. a damaged acknowledged journal line is kept and reported -------------------------------
+
+
+def ws_request(ws: Any, frame: dict[str, Any], want: str) -> dict[str, Any]:
+    """Send a frame; the first reply of type ``want`` or ``error`` to its id (others skipped)."""
+    ws.send(json.dumps(frame))
+    while True:
+        reply = json.loads(ws.recv(timeout=30))
+        if reply.get("id") == frame.get("id") and reply["type"] in (want, "error"):
+            return dict(reply)
+
+
+def answer_first_question(server: ServerProcess, token: str) -> tuple[str, str]:
+    """Start a session and answer its first question; (session id, the acknowledged text)."""
+    from websockets.sync.client import connect
+
+    text = "I care about honest work and I like to finish what I start, step by step."
+    with connect(server.ws_url) as ws:
+        ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+        ack = ws_request(ws, {"type": "session.start", "id": "start"}, "ack")
+        session_id = ack["session_id"]
+        while (frame := json.loads(ws.recv(timeout=30)))["type"] != "question.end":
+            pass
+        submit = {
+            "type": "answer.submit",
+            "id": "a1",
+            "session_id": session_id,
+            "question_id": frame["question_id"],
+            "text": text,
+        }
+        assert ws_request(ws, submit, "ack")["type"] == "ack"
+    return session_id, text
+
+
+def test_a_damaged_acknowledged_line_is_kept_and_the_session_is_read_only(
+    profiles: Path, alice: str
+) -> None:
+    from websockets.sync.client import connect
+
+    server = ServerProcess(profiles).start()
+    session_id, text = answer_first_question(server, alice)
+    server.kill()  # no shutdown checkpoint: the answer lives only in the journal
+    journal = profiles / "alice" / "persona" / "interviews" / f"{session_id}.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    answered = next(i for i, line in enumerate(lines) if text.encode() in line)
+    assert answered == len(lines) - 1, "the acknowledged answer is the last line"
+    damaged = b"".join(lines[:-1]) + lines[-1][:20] + b"\x00garbage\n"  # newline intact
+    journal.write_bytes(damaged)
+
+    with ServerProcess(profiles) as server:
+        view = json.loads(
+            request_body(server, f"/api/sessions/{session_id}", alice)
+        )  # it opens: read-only
+        assert view["session_id"] == session_id
+        with connect(server.ws_url) as ws:
+            ws.send(json.dumps({"type": "hello", "v": 1, "token": alice}))
+            assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+            opened = {"type": "session.open", "id": "o1", "session_id": session_id}
+            ws_request(ws, {**opened, "epoch": None, "last_seq": 0}, "ack")
+            skip = {"type": "session.pause", "id": "p1", "session_id": session_id}
+            error = ws_request(ws, skip, "ack")
+        assert error["type"] == "error" and error["code"] == "corrupt_file"
+        assert (
+            f"alice/persona/interviews/{session_id}.jsonl line {answered + 1}" in error["message"]
+        )
+        assert "read-only" in error["message"]
+    assert journal.read_bytes() == damaged  # nothing truncated, nothing appended
+    kept = journal.with_name(journal.name + ".damaged")
+    assert kept.read_bytes() == damaged
+    assert f"{session_id}.jsonl line {answered + 1} held an acknowledged record" in (
+        server.log_path.read_text()
+    )
+
+
+def request_body(server: ServerProcess, path: str, token: str) -> bytes:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 200, body
+    return body

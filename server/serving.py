@@ -36,6 +36,16 @@ _TICKET_RE = re.compile(r"([?&]ticket=)[^&\s\"]*")
 
 RUNTIME_FILE = ".personagen-server.json"
 
+#: Request line plus headers; browsers send a few KiB (nginx's default buffers hold 32 KiB).
+MAX_HEAD_BYTES = 64 * 1024
+_HEAD_TOO_LARGE_TEXT = b"request line and headers over 64 KiB\n"
+HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+    + f"content-length: {len(_HEAD_TOO_LARGE_TEXT)}\r\n\r\n".encode()
+    + _HEAD_TOO_LARGE_TEXT
+)
+
 
 class DeadlineProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol with a deadline for receiving each whole request.
@@ -51,6 +61,18 @@ class DeadlineProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
+        self._reading_head = True  # request line and headers not complete yet
+        self._head_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._reading_head and not self.transport.is_closing():
+            # Still no end of headers after this chunk: all of it was request head. httptools
+            # sets no limit of its own (a 1 MB header line is accepted), so this one does.
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self.transport.write(HEAD_TOO_LARGE)
+                self.transport.close()
 
     def _arm(self) -> None:
         if self._deadline is None and self.request_timeout > 0:
@@ -80,12 +102,14 @@ class DeadlineProtocol(HttpToolsProtocol):
         self._arm()
 
     def on_headers_complete(self) -> None:
+        self._reading_head = False
         if self.parser.should_upgrade() and self._should_upgrade():
             self._disarm()  # a WebSocket: its own hello deadline and pings take over
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._disarm()
+        self._reading_head, self._head_bytes = True, 0  # the next request on this connection
         super().on_message_complete()
 
     def timeout_keep_alive_handler(self) -> None:

@@ -8,6 +8,7 @@ not reach: uvicorn's header handling, its access log, X-Forwarded-For, other pro
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.client
 import json
@@ -245,6 +246,16 @@ def test_slowloris_clients_are_closed_within_the_request_timeout(
         assert me(server, alice) == 200  # and real requests are served meanwhile
     assert closed == [True] * 20
     assert "with no complete request within 1 s" in server.log_path.read_text()
+
+
+def test_a_request_head_over_64_kib_gets_431(server: ServerProcess, alice: str) -> None:
+    for size, expected in ((60_000, b"HTTP/1.1 200 "), (1_000_000, b"HTTP/1.1 431 ")):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
+            with contextlib.suppress(OSError):  # the server may close before all is sent
+                sock.sendall(head)
+            assert sock.recv(100).startswith(expected)
+    assert me(server, alice) == 200
 
 
 def test_a_slow_client_is_kept_with_the_timeout_off(profiles: Path, alice: str) -> None:

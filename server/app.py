@@ -248,9 +248,11 @@ LOGIN_FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </main></body></html>"""
 
 
+# strict-origin, not no-referrer: under no-referrer browsers send "Origin: null" with the form's
+# POST, which the origin check refuses; strict-origin still keeps the ticket out of Referer.
 TICKET_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="strict-origin">
 <title>Log in · Personagen</title></head>
 <body><main><h1>Log in to Personagen</h1>
 <form id="ticket-login" method="post" action="/login">
@@ -275,7 +277,7 @@ async def login(request: Request) -> Response:
         user = claimed_user(ticket)
         return HTMLResponse(
             TICKET_PAGE.format(ticket=html.escape(ticket), user=html.escape(user)),
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "strict-origin"},
         )
     if not origin_allowed(request, services.settings):
         return PlainTextResponse("origin not allowed", 403)

@@ -260,6 +260,8 @@ def test_a_login_link_sets_a_strict_http_only_cookie_once(
         assert page.status_code == 200 and COOKIE_NAME not in page.cookies
         assert f'name="ticket" value="{ticket}"' in page.text and 'method="post"' in page.text
         assert page.headers["cache-control"] == "no-store"
+        # no-referrer would make browsers post "Origin: null", refused by the origin check
+        assert page.headers["referrer-policy"] == "strict-origin"
     response = client.post("/login", data={"ticket": ticket}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/"

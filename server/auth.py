@@ -154,12 +154,15 @@ class Authenticator:
 
     async def rotate_token(self, user: str) -> str:
         """Replace the user's token (every cookie of theirs stops working); returns it."""
-        validate_user(user)
+        await self._require_record(user)  # before locking: the lock needs the user's folder
         async with self.store.auth_locked(user):
-            record = await self._record(user)
-            if record is None:
-                raise NotFound(f"no user {user!r}; create it with `personagen users add {user}`")
-            return await self._rotate(user, record)
+            return await self._rotate(user, await self._require_record(user))
+
+    async def _require_record(self, user: str) -> dict[str, Any]:
+        record = await self._record(user)
+        if record is None:
+            raise NotFound(f"no user {user!r}; create it with `personagen users add {user}`")
+        return record
 
     async def _rotate(self, user: str, record: dict[str, Any] | None) -> str:
         token = f"pg.{user}.{_random()}"
@@ -172,11 +175,9 @@ class Authenticator:
 
     async def issue_ticket(self, user: str, lifetime: int = TICKET_LIFETIME) -> str:
         """A one-time login ticket for a link; it expires after ``lifetime`` seconds."""
-        validate_user(user)
+        await self._require_record(user)  # before locking: the lock needs the user's folder
         async with self.store.auth_locked(user):
-            record = await self._record(user)
-            if record is None:
-                raise NotFound(f"no user {user!r}; create it with `personagen users add {user}`")
+            record = await self._require_record(user)
             ticket = f"{user}.{_random()}"
             now = self.clock()
             tickets = [
@@ -236,6 +237,8 @@ class Authenticator:
         user = _user_part(ticket)
         if user is None or ticket.startswith("pg."):
             return None
+        if await self._record_to_check(user) is None:
+            return None  # no such user (or an unusable record): nothing to lock or change
         async with self.store.auth_locked(user):
             record = await self._record_to_check(user)
             if record is None:

@@ -941,8 +941,10 @@ class ProfileStore:
         async with self._locks.hold(str(path)):
 
             def acquire() -> int:
-                _make_dirs(path.parent)
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                try:  # never creates the user's folder: a guessed name must leave no trace
+                    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                except FileNotFoundError:
+                    raise NotFound(f"no user {user!r}") from None
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX)
                 except BaseException:

@@ -440,3 +440,23 @@ def test_failed_websocket_logins_are_limited_with_4429(client: TestClient, alice
         assert ws.received[0]["user"] == "alice"
     with opened(client, headers=bearer(alice)) as ws:
         assert ws.received[0]["user"] == "alice"
+
+
+def entries(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+async def test_credentials_naming_unknown_users_leave_no_trace(profiles: Path) -> None:
+    auth = await authenticator(profiles)
+    await auth.create_user("alice")
+    before = entries(profiles)
+    for name in ("zed", "mallory", "x1"):
+        assert await auth.redeem_ticket(f"{name}.guess") is None
+        assert await auth.user_for_token(f"pg.{name}.guess") is None
+        assert (await auth.login_with_ticket(f"{name}.guess", "10.0.0.1")).user is None
+    assert entries(profiles) == before
+    with pytest.raises(NotFound, match="users add zed"):
+        await auth.issue_ticket("zed")
+    with pytest.raises(NotFound, match="users add zed"):
+        await auth.rotate_token("zed")
+    assert entries(profiles) == before

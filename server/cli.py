@@ -9,6 +9,7 @@ imported only when used so that ``--help`` stays fast. ``eval`` hands its argume
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -490,8 +491,10 @@ def _running_link(settings: Settings, ticket: str) -> str:
             f"{login_url(settings, ticket)}\n  (no running server recorded in "
             f"{runtime_file(settings.profiles_dir)}; port {settings.port} is from the settings)"
         )
+    host = running.get("host")
+    where = dataclasses.replace(settings, host=host) if isinstance(host, str) else settings
     return (
-        f"{login_url(settings, ticket, running['port'])}\n  (port {running['port']} of the "
+        f"{login_url(where, ticket, running['port'])}\n  (port {running['port']} of the "
         f"server running as process {running.get('pid')}, from "
         f"{runtime_file(settings.profiles_dir)})"
     )

@@ -1,7 +1,7 @@
 """Slowloris against a real ``personagen serve`` limited to few descriptors.
 
-    python -m bench.slowloris                          # 300 connections, ulimit -n 256, 10 s deadline
-    python -m bench.slowloris --request-timeout 0      # the same without the deadline (the old server)
+    python -m bench.slowloris                      # 300 connections, ulimit -n 256, 10 s
+    python -m bench.slowloris --request-timeout 0  # the same without the deadline
 
 Opens the slow connections (each sends a request line, then a header line every half second),
 then tries a real authenticated request every half second for ``--duration`` seconds. Prints

@@ -7,6 +7,7 @@ the :class:`~server.manager.SessionManager`. No interview logic lives in this mo
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -31,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import protocol as p
-from server.auth import COOKIE_LIFETIME, COOKIE_NAME, Authenticator
+from server.auth import COOKIE_LIFETIME, COOKIE_NAME, Authenticator, claimed_user
 from server.config import InterviewConfig, load_config
 from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
@@ -145,13 +146,10 @@ async def authenticate(connection: HTTPConnection) -> tuple[str | None, str]:
     services = services_of(connection)
     header = connection.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        address = _client_address(connection)
-        if services.auth.attempts.blocked(address):
-            return None, "blocked"
-        user = await services.auth.user_for_token(header[7:].strip())
-        if user is None:
-            services.auth.attempts.failed(address)
-        return user, "bearer"
+        verdict = await services.auth.login_with_token(
+            header[7:].strip(), _client_address(connection)
+        )
+        return verdict.user, "blocked" if verdict.blocked else "bearer"
     cookie = connection.cookies.get(COOKIE_NAME)
     if cookie:
         if not origin_allowed(connection, services.settings):
@@ -250,40 +248,62 @@ LOGIN_FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </main></body></html>"""
 
 
+# strict-origin, not no-referrer: under no-referrer browsers send "Origin: null" with the form's
+# POST, which the origin check refuses; strict-origin still keeps the ticket out of Referer.
+TICKET_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="strict-origin">
+<title>Log in · Personagen</title></head>
+<body><main><h1>Log in to Personagen</h1>
+<form id="ticket-login" method="post" action="/login">
+<input type="hidden" name="ticket" value="{ticket}">
+<button type="submit">Log in as {user}</button></form>
+<p>This one-time link is used up when you log in.</p>
+<script>document.getElementById("ticket-login").submit();</script>
+</main></body></html>"""
+
+
 async def login(request: Request) -> Response:
+    """``GET /login``: the token form, or for a link the page that redeems it by POST.
+
+    Only a POST redeems a ticket: link previewers and scanners that fetch the URL do not use it
+    up, and the ticket never appears in a logged request line once the page has posted it.
+    """
     services = services_of(request)
-    address = _client_address(request)
-    if services.auth.attempts.blocked(address):
-        return HTMLResponse(
-            LOGIN_FORM.format(message="Too many failed attempts; wait a minute."), 429
-        )
     if request.method == "GET":
         ticket = request.query_params.get("ticket")
         if not ticket:
             return HTMLResponse(LOGIN_FORM.format(message="Paste the token you were given."))
-        user = await services.auth.redeem_ticket(ticket)
-        if user is None:
-            services.auth.attempts.failed(address)
-            return HTMLResponse(
-                LOGIN_FORM.format(message="That login link is invalid, expired or already used."),
-                401,
-            )
-        return _login_response(request, await services.auth.make_cookie(user))
+        user = claimed_user(ticket)
+        return HTMLResponse(
+            TICKET_PAGE.format(ticket=html.escape(ticket), user=html.escape(user)),
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "strict-origin"},
+        )
     if not origin_allowed(request, services.settings):
         return PlainTextResponse("origin not allowed", 403)
-    token = await _form_field(request, "token")
-    user = await services.auth.user_for_token(token.strip())
-    if user is None:
-        services.auth.attempts.failed(address)
-        return HTMLResponse(LOGIN_FORM.format(message="That token is not valid."), 401)
-    return _login_response(request, await services.auth.make_cookie(user))
+    fields = await _form_fields(request)
+    address = _client_address(request)
+    ticket = fields.get("ticket", "")
+    if ticket:
+        verdict = await services.auth.login_with_ticket(ticket, address)
+        failure = "That login link is invalid, expired or already used."
+    else:
+        verdict = await services.auth.login_with_token(fields.get("token", "").strip(), address)
+        failure = "That token is not valid."
+    if verdict.user is not None:
+        return _login_response(request, await services.auth.make_cookie(verdict.user))
+    if verdict.blocked:
+        return HTMLResponse(
+            LOGIN_FORM.format(message="Too many failed attempts; wait a minute."), 429
+        )
+    return HTMLResponse(LOGIN_FORM.format(message=failure), 401)
 
 
 MAX_FORM_BYTES = 4096
 
 
-async def _form_field(request: Request, name: str) -> str:
-    """One field of a small url-encoded form body (the login form), without python-multipart.
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The fields of a small url-encoded form body (the login forms), without python-multipart.
 
     Starlette's ``request.form()`` needs the python-multipart package, which is not a
     dependency; reading more than ``MAX_FORM_BYTES`` is pointless for a token.
@@ -292,12 +312,12 @@ async def _form_field(request: Request, name: str) -> str:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            return ""
+            return {}
     try:
         values = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=20)
     except ValueError:  # more fields than that: not our form
-        return ""
-    return values.get(name, [""])[0]
+        return {}
+    return {name: found[0] for name, found in values.items()}
 
 
 async def logout(request: Request) -> Response:
@@ -477,18 +497,21 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if hello is None:
         return
     if user is None:
-        address = _client_address(websocket)
-        if services.auth.attempts.blocked(address):
-            await _close(websocket, p.CLOSE_RATE_LIMITED, "too many failed logins")
-            return
-        user = await services.auth.user_for_token(hello.token or "")
-        if user is None:
-            if hello.token is not None:  # a logged-out page load is not a guess
-                services.auth.attempts.failed(address)
+        if hello.token is None:  # a logged-out page load is not a guess
             await _close(
                 websocket, p.CLOSE_UNAUTHENTICATED, "log in, or send a valid token in hello"
             )
             return
+        verdict = await services.auth.login_with_token(hello.token, _client_address(websocket))
+        if verdict.blocked:
+            await _close(websocket, p.CLOSE_RATE_LIMITED, "too many failed logins")
+            return
+        if verdict.user is None:
+            await _close(
+                websocket, p.CLOSE_UNAUTHENTICATED, "log in, or send a valid token in hello"
+            )
+            return
+        user = verdict.user
 
     manager = services.manager
     connection = manager.connect(user)
@@ -544,7 +567,9 @@ async def _receive_hello(websocket: WebSocket, limits: Limits) -> p.Hello | None
 
 
 async def _send_now(websocket: WebSocket, frame: dict[str, Any]) -> None:
-    with suppress(RuntimeError, OSError, WebSocketDisconnect):
+    # UnicodeEncodeError: a frame that cannot be UTF-8 is not sent (request_id_of keeps
+    # surrogates out of echoed ids; this is the last guard, never a 1011 and a traceback).
+    with suppress(RuntimeError, OSError, WebSocketDisconnect, UnicodeEncodeError):
         await websocket.send_text(p.encode(frame))
 
 
@@ -567,7 +592,7 @@ async def _serve(
                     _protocol_error(None, "expected JSON text frames, found a binary frame")
                 )
                 continue
-            if len(text.encode("utf-8")) > limits.max_frame_bytes:
+            if len(text.encode("utf-8", "surrogatepass")) > limits.max_frame_bytes:
                 close_code.append((p.CLOSE_TOO_BIG, "frame too big"))
                 return
             if not bucket.allow():

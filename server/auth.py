@@ -7,8 +7,12 @@
   that is exchanged for a cookie and then forgotten.
 * The cookie is ``<user>.<expiry>.<mac>``, an HMAC over the user, the expiry and the current
   token's hash with the server key, so rotating a token logs out every browser of that user.
-* Failed attempts are counted per client address; past a threshold they are refused for a
-  while, which makes guessing tokens impractical.
+* Failed attempts are counted per (client address, claimed user); past a threshold further
+  wrong credentials for that pair get "too many attempts" for a while. A correct credential is
+  always accepted: the 256-bit secrets are what stop guessing, the limit tells a misbehaving
+  client to stop and keeps one attacker from locking out everyone behind the same address.
+* Every read-check-write of a credential record (redeeming a ticket, issuing one, rotating a
+  token) holds the user's lock (:meth:`ProfileStore.auth_locked`), across processes too.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.errors import ConflictError, CorruptFile, InvalidName, NotFound
@@ -56,13 +60,11 @@ def _user_part(credential: str) -> str | None:
         return None
 
 
-@dataclasses.dataclass
-class _Attempts:
-    failures: list[float] = dataclasses.field(default_factory=list)
+AttemptKey = tuple[str, str]
 
 
 class AttemptLimiter:
-    """Refuses an address after ``limit`` failures within ``window`` seconds."""
+    """Counts failures per (address, claimed user); ``limit`` within ``window`` s is a lockout."""
 
     def __init__(
         self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
@@ -70,28 +72,45 @@ class AttemptLimiter:
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._by_address: dict[str, _Attempts] = {}
+        self._failures: dict[AttemptKey, list[float]] = {}
 
-    def _recent(self, address: str) -> list[float]:
-        entry = self._by_address.get(address)
-        if entry is None:
+    def _recent(self, key: AttemptKey) -> list[float]:
+        failures = self._failures.get(key)
+        if failures is None:
             return []
         cutoff = self.clock() - self.window
-        entry.failures = [at for at in entry.failures if at > cutoff]
-        if not entry.failures:
-            del self._by_address[address]
-            return []
-        return entry.failures
+        failures[:] = [at for at in failures if at > cutoff]
+        if not failures:
+            del self._failures[key]
+        return failures
 
-    def blocked(self, address: str) -> bool:
-        return len(self._recent(address)) >= self.limit
+    def blocked(self, address: str, user: str) -> bool:
+        return len(self._recent((address, user))) >= self.limit
 
-    def failed(self, address: str) -> None:
-        self._recent(address)
-        self._by_address.setdefault(address, _Attempts()).failures.append(self.clock())
-        if len(self._by_address) > 10_000:  # bound memory under a spray of addresses
-            oldest = min(self._by_address, key=lambda key: self._by_address[key].failures[-1])
-            del self._by_address[oldest]
+    def failed(self, address: str, user: str) -> None:
+        key = (address, user)
+        failures = self._failures.setdefault(key, self._recent(key))
+        failures.append(self.clock())
+        del failures[: -self.limit]  # enough to know it is blocked; bounded under a flood
+        if len(self._failures) > 10_000:  # bound memory under a spray of addresses and names
+            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
+            del self._failures[oldest]
+
+    def succeeded(self, address: str, user: str) -> None:
+        self._failures.pop((address, user), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """The outcome of one login attempt: the user, or why not (``blocked`` means 429)."""
+
+    user: str | None
+    blocked: bool = False
+
+
+def claimed_user(credential: str) -> str:
+    """The user a credential claims to be (the limiter's key), or ``?`` for a shapeless one."""
+    return _user_part(credential) or "?"
 
 
 class Authenticator:
@@ -125,18 +144,27 @@ class Authenticator:
     async def create_user(self, user: str) -> str:
         """Create a user with a fresh token; returns the token (shown once, stored hashed)."""
         validate_user(user)
-        if await self._record(user) is not None:
-            raise ConflictError(
-                f"user {user!r} already exists; use `personagen users token {user}`"
-            )
         await self.store.ensure_user(user)
-        return await self.rotate_token(user, must_exist=False)
+        async with self.store.auth_locked(user):
+            if await self._record(user) is not None:
+                raise ConflictError(
+                    f"user {user!r} already exists; use `personagen users token {user}`"
+                )
+            return await self._rotate(user, None)
 
-    async def rotate_token(self, user: str, *, must_exist: bool = True) -> str:
+    async def rotate_token(self, user: str) -> str:
         """Replace the user's token (every cookie of theirs stops working); returns it."""
+        await self._require_record(user)  # before locking: the lock needs the user's folder
+        async with self.store.auth_locked(user):
+            return await self._rotate(user, await self._require_record(user))
+
+    async def _require_record(self, user: str) -> dict[str, Any]:
         record = await self._record(user)
-        if record is None and must_exist:
+        if record is None:
             raise NotFound(f"no user {user!r}; create it with `personagen users add {user}`")
+        return record
+
+    async def _rotate(self, user: str, record: dict[str, Any] | None) -> str:
         token = f"pg.{user}.{_random()}"
         updated = dict(record or {})
         updated["token_sha256"] = _sha256(token)
@@ -147,24 +175,46 @@ class Authenticator:
 
     async def issue_ticket(self, user: str, lifetime: int = TICKET_LIFETIME) -> str:
         """A one-time login ticket for a link; it expires after ``lifetime`` seconds."""
-        record = await self._record(user)
-        if record is None:
-            raise NotFound(f"no user {user!r}; create it with `personagen users add {user}`")
-        ticket = f"{user}.{_random()}"
-        now = self.clock()
-        tickets = [
-            t
-            for t in record.get("tickets", [])
-            if isinstance(t, dict) and t.get("expires", 0) > now
-        ]
-        tickets.append({"sha256": _sha256(ticket), "expires": int(now + lifetime)})
-        await self.store.write_auth(user, {**record, "tickets": tickets[-20:]})
-        return ticket
+        await self._require_record(user)  # before locking: the lock needs the user's folder
+        async with self.store.auth_locked(user):
+            record = await self._require_record(user)
+            ticket = f"{user}.{_random()}"
+            now = self.clock()
+            tickets = [
+                t
+                for t in record.get("tickets", [])
+                if isinstance(t, dict) and t.get("expires", 0) > now
+            ]
+            tickets.append({"sha256": _sha256(ticket), "expires": int(now + lifetime)})
+            await self.store.write_auth(user, {**record, "tickets": tickets[-20:]})
+            return ticket
+
+    async def survey(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """Usable users, and ``(user, problem)`` for each credential record that is not usable.
+
+        A bad record refuses only its own user: the server starts and serves the others.
+        """
+        usable: list[str] = []
+        problems: list[tuple[str, str]] = []
+        for user in await self.store.list_users():
+            try:
+                record = await self._record(user)
+            except CorruptFile as exc:
+                problems.append((user, exc.message))
+                continue
+            if record is None:
+                continue  # a folder without credentials is not a user
+            if not isinstance(record.get("token_sha256"), str):
+                problems.append(
+                    (user, f"{user}/auth.json has no token hash ('token_sha256' is missing)")
+                )
+                continue
+            usable.append(user)
+        return usable, problems
 
     async def users(self) -> list[str]:
-        return [
-            user for user in await self.store.list_users() if await self._record(user) is not None
-        ]
+        """Users whose credential records are usable (see :meth:`survey` for the others)."""
+        return (await self.survey())[0]
 
     # -- checking credentials ---------------------------------------------------------------
 
@@ -179,24 +229,56 @@ class Authenticator:
         return None
 
     async def redeem_ticket(self, ticket: str) -> str | None:
-        """The ticket's user, once: the ticket is deleted whether or not it had expired."""
+        """The ticket's user, once: the ticket is deleted whether or not it had expired.
+
+        Read, check and delete happen under the user's lock, so of any number of parallel
+        redemptions (a link previewer and the user, two tabs) exactly one succeeds.
+        """
         user = _user_part(ticket)
         if user is None or ticket.startswith("pg."):
             return None
-        record = await self._record_to_check(user)
-        if record is None:
-            return None
-        digest = _sha256(ticket)
-        now = self.clock()
-        tickets = [t for t in record.get("tickets", []) if isinstance(t, dict)]
-        match = next(
-            (t for t in tickets if hmac.compare_digest(str(t.get("sha256", "")), digest)), None
-        )
-        if match is None:
-            return None
-        remaining = [t for t in tickets if t is not match and t.get("expires", 0) > now]
-        await self.store.write_auth(user, {**record, "tickets": remaining})
-        return user if match.get("expires", 0) > now else None
+        if await self._record_to_check(user) is None:
+            return None  # no such user (or an unusable record): nothing to lock or change
+        async with self.store.auth_locked(user):
+            record = await self._record_to_check(user)
+            if record is None:
+                return None
+            digest = _sha256(ticket)
+            now = self.clock()
+            tickets = [t for t in record.get("tickets", []) if isinstance(t, dict)]
+            match = next(
+                (t for t in tickets if hmac.compare_digest(str(t.get("sha256", "")), digest)),
+                None,
+            )
+            if match is None:
+                return None
+            remaining = [t for t in tickets if t is not match and t.get("expires", 0) > now]
+            await self.store.write_auth(user, {**record, "tickets": remaining})
+            return user if match.get("expires", 0) > now else None
+
+    # -- attempts, limited per (address, claimed user) ------------------------------------------
+
+    async def login_with_token(self, token: str, address: str) -> Verdict:
+        """Check a token; a wrong one counts against (address, claimed user)."""
+        return await self._attempt(token, address, self.user_for_token)
+
+    async def login_with_ticket(self, ticket: str, address: str) -> Verdict:
+        """Redeem a ticket; a wrong one counts against (address, claimed user)."""
+        return await self._attempt(ticket, address, self.redeem_ticket)
+
+    async def _attempt(
+        self, credential: str, address: str, check: Callable[[str], Awaitable[str | None]]
+    ) -> Verdict:
+        claimed = claimed_user(credential)
+        user = await check(credential)  # checked even during a lockout: owners get in
+        if user is not None:
+            self.attempts.succeeded(address, claimed)
+            return Verdict(user)
+        blocked = self.attempts.blocked(address, claimed)
+        self.attempts.failed(address, claimed)
+        if not blocked and self.attempts.blocked(address, claimed):
+            log.warning("login attempts for %r from %s are now limited", claimed, address)
+        return Verdict(None, blocked=blocked)
 
     def _mac(self, user: str, expires: int, token_hash: str) -> str:
         message = f"{user}.{expires}.{token_hash}".encode()

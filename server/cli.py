@@ -9,6 +9,7 @@ imported only when used so that ``--help`` stays fast. ``eval`` hands its argume
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -456,6 +457,13 @@ def build_parser() -> argparse.ArgumentParser:
         _add_setting_flags(action, ("profiles_dir", "host", "port"))
     listing = users_commands.add_parser("list", help="list users")
     _add_setting_flags(listing, ("profiles_dir",))
+    check = users_commands.add_parser(
+        "check",
+        help="report every user whose credential file is unusable (exit 1 if any)",
+        description="Read every user's auth.json and report those that cannot be used; the "
+        "server refuses only these users and serves the others.",
+    )
+    _add_setting_flags(check, ("profiles_dir",))
     return parser
 
 
@@ -464,20 +472,54 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_sources(os.environ, overrides)
 
 
-def login_url(settings: Settings, ticket: str) -> str:
+def login_url(settings: Settings, ticket: str, port: int | None = None) -> str:
     host = settings.host
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{settings.port}/login?ticket={ticket}"
+    return f"http://{host}:{settings.port if port is None else port}/login?ticket={ticket}"
+
+
+def _running_link(settings: Settings, ticket: str) -> str:
+    """A login link with the running server's port, and where that port came from."""
+    from server.serving import read_runtime, runtime_file
+
+    running = read_runtime(settings.profiles_dir)
+    if running is None:
+        return (
+            f"{login_url(settings, ticket)}\n  (no running server recorded in "
+            f"{runtime_file(settings.profiles_dir)}; port {settings.port} is from the settings)"
+        )
+    host = running.get("host")
+    where = dataclasses.replace(settings, host=host) if isinstance(host, str) else settings
+    return (
+        f"{login_url(where, ticket, running['port'])}\n  (port {running['port']} of the "
+        f"server running as process {running.get('pid')}, from "
+        f"{runtime_file(settings.profiles_dir)})"
+    )
+
+
+def _warn_unusable_users(problems: Sequence[tuple[str, str]]) -> None:
+    for user, problem in problems:
+        print(
+            f"warning: user {user!r} cannot log in: {problem}. The other users are served; "
+            "`personagen users check` lists every problem.",
+            file=sys.stderr,
+        )
 
 
 async def _ensure_first_user(settings: Settings) -> tuple[str, str, str] | None:
-    """On a profiles folder with no users, create one; returns (user, token, ticket)."""
+    """On a profiles folder with no users, create one; returns (user, token, ticket).
+
+    A user whose credential file is unusable is reported and refused, not fatal, and still
+    counts as a user (the folder is not fresh).
+    """
     store = ProfileStore(settings.profiles_dir)
     auth = Authenticator(store, await store.server_secret())
-    if await auth.users():
+    usable, problems = await auth.survey()
+    _warn_unusable_users(problems)
+    if usable or problems:
         return None
     user = default_user_name()
     token = await auth.create_user(user)
@@ -485,8 +527,6 @@ async def _ensure_first_user(settings: Settings) -> tuple[str, str, str] | None:
 
 
 def _serve(settings: Settings) -> int:
-    import uvicorn  # only the server command needs it
-
     from server.app import create_app
 
     load_config(settings.interview_config)  # fail fast, before binding the port
@@ -502,17 +542,9 @@ def _serve(settings: Settings) -> int:
             "(`personagen users login NAME` prints a login link)"
         )
     sys.stdout.flush()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        ws_max_size=65_536,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=10,
-        log_level="info",
-    )
+    from server.serving import run_server
+
+    run_server(create_app(settings), settings)
     return EXIT_OK
 
 
@@ -523,6 +555,13 @@ async def _users(args: argparse.Namespace, settings: Settings) -> int:
         for user in await auth.users():
             print(user)
         return EXIT_OK
+    if args.users_command == "check":
+        usable, problems = await auth.survey()
+        for user in usable:
+            print(f"{user}: ok")
+        for user, problem in problems:
+            print(f"{user}: {problem}")
+        return EXIT_OK if not problems else EXIT_ERROR
     name = validate_user(args.name)
     if args.users_command == "add":
         token = await auth.create_user(name)
@@ -531,7 +570,7 @@ async def _users(args: argparse.Namespace, settings: Settings) -> int:
     elif args.users_command == "token":
         token = await auth.rotate_token(name)
         print(f"New token for {name!r} (the old one and its logins no longer work): {token}")
-    print(f"  One-time login link: {login_url(settings, await auth.issue_ticket(name))}")
+    print(f"  One-time login link: {_running_link(settings, await auth.issue_ticket(name))}")
     return EXIT_OK
 
 

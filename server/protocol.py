@@ -291,16 +291,28 @@ def parse_client_message(text: str) -> ClientMessage:
 
 
 def request_id_of(text: str) -> str | None:
-    """Best effort: the ``id`` of a frame that failed to parse, so the error can echo it."""
+    """Best effort: the ``id`` of a frame that failed to parse, so the error can echo it.
+
+    An id with a lone surrogate (from a ``"\\ud800"`` escape) is not echoed: it cannot be
+    sent back as UTF-8, and trying would end the connection with 1011.
+    """
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):  # JSONDecodeError, or an integer with too many digits
         return None
     if isinstance(data, dict):
         value = data.get("id")
-        if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH:
+        if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and _is_utf8(value):
             return value
     return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _describe(exc: pydantic.ValidationError) -> str:

@@ -75,6 +75,29 @@ SETTINGS: tuple[Setting, ...] = (
         "max_generations", "1", "Questions generated at once; match Ollama's OLLAMA_NUM_PARALLEL."
     ),
     Setting("builtin_pace", "0.015", "Seconds between streamed words of the built-in interviewer."),
+    Setting(
+        "forwarded_allow_ips",
+        "",
+        "Reverse proxies (comma-separated IPs or networks, or `*`) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty trusts none, so a client cannot pick its address.",
+    ),
+    Setting(
+        "request_timeout",
+        "10",
+        "Seconds a client has to send a whole request (line, headers, body); slower ones are "
+        "disconnected. 0 turns it off.",
+    ),
+    Setting(
+        "keep_alive_timeout",
+        "5",
+        "Seconds an idle HTTP keep-alive connection is kept open.",
+    ),
+    Setting(
+        "max_connections",
+        "0",
+        "Connections served at once; past it new requests get 503. 0 means half of the "
+        "process's open-file limit.",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -142,6 +165,10 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     max_generations: int = 1
     builtin_pace: float = 0.015
+    forwarded_allow_ips: tuple[str, ...] = ()
+    request_timeout: float = 10.0
+    keep_alive_timeout: int = 5
+    max_connections: int = 0
 
     @classmethod
     def from_sources(
@@ -169,6 +196,9 @@ class Settings:
             "builtin_pace": _positive_float,
             "ollama_num_ctx": _integer(512),
             "max_generations": _integer(1),
+            "request_timeout": _positive_float,
+            "keep_alive_timeout": _integer(1, 3600),
+            "max_connections": _integer(0),
         }
         values: dict[str, object] = {}
         for name, text in raw.items():
@@ -179,6 +209,9 @@ class Settings:
             origin.strip().rstrip("/")
             for origin in raw["allowed_origins"].split(",")
             if origin.strip()
+        )
+        values["forwarded_allow_ips"] = tuple(
+            address.strip() for address in raw["forwarded_allow_ips"].split(",") if address.strip()
         )
         values["interview_config"] = (
             Path(raw["interview_config"]) if raw["interview_config"] else None

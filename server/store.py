@@ -18,7 +18,11 @@ Rules this module keeps:
   new file, never a mix; a failed write removes its temp file and leaves the old file as it was.
 - :meth:`ProfileStore.append_journal` returns only after the lines are fsynced, so anything
   acknowledged after it returns survives ``kill -9``. A crash mid-append can leave one torn
-  last line; loading tolerates and reports it, the next append cuts it off.
+  last line *without* its newline; loading tolerates and reports it, the next append cuts it
+  off. A last line that *has* its newline but does not parse was acknowledged and then
+  damaged: it is never cut off. The journal is copied aside (``<id>.jsonl.damaged``), the
+  session loads read-only (every later write raises :class:`~server.errors.CorruptFile`
+  naming the file) until someone repairs the line.
 - A file that exists but cannot be parsed raises :class:`~server.errors.CorruptFile`; it is
   never treated as empty and never overwritten by a read.
 - ``OSError`` is translated here, and only here, into :class:`~server.errors.StorageError`.
@@ -32,8 +36,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -57,6 +63,7 @@ from server.errors import (
 __all__ = [
     "ABSENT",
     "BackupInfo",
+    "DamagedLine",
     "LoadedSession",
     "PersonaFile",
     "PersonaWrite",
@@ -72,6 +79,8 @@ __all__ = [
 
 JSONObject = dict[str, Any]
 T = TypeVar("T")
+
+log = logging.getLogger("personagen.store")
 
 #: The digest of a persona file that does not exist.
 ABSENT = "absent"
@@ -151,10 +160,10 @@ def digest_text(text: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class TornTail:
-    """A damaged last journal line: unterminated (a crash mid-append) or unparseable.
+    """A last journal line without its newline: a crash stopped the append mid-write.
 
-    ``line`` is 1-based; ``length`` is the byte length of the line including its newline if
-    it has one, i.e. what the next append cuts off. It was never acknowledged.
+    ``line`` is 1-based; ``length`` is the byte length of the line, i.e. what the next append
+    cuts off. It was never acknowledged (acknowledgement waits for the fsync of the newline).
     """
 
     line: int
@@ -163,10 +172,23 @@ class TornTail:
 
 
 @dataclasses.dataclass(frozen=True)
+class DamagedLine:
+    """A newline-terminated last journal line that does not parse: an acknowledged record
+    damaged after it was written. Nothing is cut off; ``kept_as`` names the copy made aside and
+    ``message`` is the error every later write of the session raises."""
+
+    line: int
+    reason: str
+    kept_as: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
 class LoadedSession:
     snapshot: JSONObject
     records: list[JSONObject]
     torn_tail: TornTail | None = None
+    damaged: DamagedLine | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -323,24 +345,44 @@ def _last_line_start(fd: int, end: int) -> int:
     return 0
 
 
-def _torn_tail_start(fd: int, size: int) -> int:
-    """Where a torn last line starts, or ``size`` when the journal ends cleanly.
+@dataclasses.dataclass(frozen=True)
+class _Tail:
+    """How a journal ends: ``keep`` bytes are sound; past them lies a torn tail or damage."""
 
-    Same rule as :func:`_parse_journal`: the last line is torn when it has no newline or is
-    not one JSON object.
+    keep: int
+    damaged_line: int = 0  # 1-based number of a terminated, unparseable last line; 0 if none
+    reason: str = ""
+
+
+def _inspect_tail(fd: int, size: int) -> _Tail:
+    """Same rule as :func:`_parse_journal`, reading only the last line.
+
+    An unterminated last line is torn (``keep`` is where it starts); a terminated one that does
+    not parse is damage (``keep`` is the whole file: nothing may be cut).
     """
     if size == 0:
-        return 0
+        return _Tail(0)
     if os.pread(fd, 1, size - 1) != b"\n":
-        return _last_line_start(fd, size)
+        return _Tail(_last_line_start(fd, size))
     start = _last_line_start(fd, size - 1)
-    record, _ = _decode_object(os.pread(fd, size - 1 - start, start))
-    return size if record is not None else start
+    record, problem = _decode_object(os.pread(fd, size - 1 - start, start))
+    if record is not None:
+        return _Tail(size)
+    line = 1
+    pos = 0
+    while pos < start:  # count lines only on this rare path
+        chunk = os.pread(fd, min(_READ_CHUNK, start - pos), pos)
+        line += chunk.count(b"\n")
+        pos += len(chunk)
+    return _Tail(size, damaged_line=line, reason=problem)
 
 
-def _parse_journal(data: bytes, rel: str) -> tuple[list[JSONObject], TornTail | None]:
+def _parse_journal(
+    data: bytes, rel: str
+) -> tuple[list[JSONObject], TornTail | None, tuple[int, str] | None]:
+    """Records, a torn tail (unterminated last line), and (line, reason) of a damaged last line."""
     if not data:
-        return [], None
+        return [], None, None
     terminated = data.endswith(b"\n")
     lines = data.split(b"\n")
     if terminated:
@@ -349,10 +391,11 @@ def _parse_journal(data: bytes, rel: str) -> tuple[list[JSONObject], TornTail | 
     last = len(lines) - 1
     for index, line in enumerate(lines):
         record, problem = _decode_object(line)
-        if index == last and (record is None or not terminated):
+        if index == last and not terminated:
             reason = problem if record is None else "no newline at the end"
-            size = len(line) + (1 if terminated else 0)
-            return records, TornTail(line=index + 1, length=size, reason=reason)
+            return records, TornTail(line=index + 1, length=len(line), reason=reason), None
+        if index == last and record is None:
+            return records, None, (index + 1, problem)
         if record is None:
             raise CorruptFile(
                 f"{rel} line {index + 1} is not a valid journal record ({problem}); only the "
@@ -360,7 +403,7 @@ def _parse_journal(data: bytes, rel: str) -> tuple[list[JSONObject], TornTail | 
                 "unchanged — repair or remove that line"
             )
         records.append(record)
-    return records, None
+    return records, None, None
 
 
 def _dump_object(value: JSONObject, *, indent: int | None = None) -> bytes:
@@ -421,6 +464,12 @@ class ProfileStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._locks = _FileLocks()
+        # Journal path -> its size when this process last saw it end cleanly; an append whose
+        # file still has that size skips re-reading the last line (only a crash, or another
+        # writer, can have changed how it ends).
+        self._clean_ends: dict[str, int] = {}
+        # Journal path -> the damage found in it; the session is read-only until it is repaired.
+        self._damaged: dict[str, DamagedLine] = {}
 
     # paths: every one is built from validated names only
 
@@ -540,6 +589,7 @@ class ProfileStore:
 
         def write() -> None:
             self._require_session(user, sid)
+            self._refuse_if_damaged(str(self._journal(user, sid)))
             self._write_atomic(path, data)
 
         async with self._locks.hold(str(path)):
@@ -553,20 +603,24 @@ class ProfileStore:
         """Append one compact JSON line per record; returns only once they are fsynced.
 
         A torn last line left by a crash mid-append (it was never acknowledged) is cut off
-        first. On failure the journal is cut back to where it was: nothing is half-written.
+        first. A damaged acknowledged line is never cut: :class:`CorruptFile` instead. On
+        failure the journal is cut back to where it was: nothing is half-written.
         """
         path = self._journal(user, sid)
+        key = str(path)
         data = b"".join(_dump_object(record) + b"\n" for record in records)
         if not data:
             return
 
         def append() -> None:
             self._require_session(user, sid)
+            self._refuse_if_damaged(key)
             created = not path.exists()
             fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 size = os.fstat(fd).st_size
-                keep = _torn_tail_start(fd, size)
+                keep = size if self._clean_ends.get(key) == size else self._sound_end(fd, path)
+                self._clean_ends.pop(key, None)
                 if keep < size:
                     os.ftruncate(fd, keep)
                 try:
@@ -577,17 +631,52 @@ class ProfileStore:
                         os.ftruncate(fd, keep)
                         os.fsync(fd)
                     raise
+                self._clean_ends[key] = keep + len(data)
             finally:
                 os.close(fd)
             if created:
                 _fsync_dir(path.parent)
 
-        async with self._locks.hold(str(path)):
+        async with self._locks.hold(key):
             await self._io(
                 append,
                 f"could not append to {self._rel(path)}",
                 "records saved before are intact, these were not saved",
             )
+
+    def _sound_end(self, fd: int, path: Path) -> int:
+        """Where the next append may write: past a torn tail, or raise for damage."""
+        tail = _inspect_tail(fd, os.fstat(fd).st_size)
+        if tail.damaged_line:
+            self._note_damage(path, tail.damaged_line, tail.reason)
+            self._refuse_if_damaged(str(path))
+        return tail.keep
+
+    def _note_damage(self, path: Path, line: int, reason: str) -> DamagedLine:
+        """Copy a damaged journal aside (once) and remember it; the original stays untouched."""
+        copy = path.with_name(path.name + ".damaged")
+        if not copy.exists():
+            data = _read_bytes(path)
+            if data is not None:
+                self._write_atomic(copy, data)
+        rel, kept = self._rel(path), self._rel(copy)
+        damaged = DamagedLine(
+            line=line,
+            reason=reason,
+            kept_as=kept,
+            message=f"{rel} line {line} held an acknowledged record and is damaged ({reason}); "
+            f"a copy is kept as {kept} and nothing was cut off. The session is read-only until "
+            "that line is repaired or removed",
+        )
+        if self._damaged.get(str(path)) != damaged:
+            log.error("%s", damaged.message)
+        self._damaged[str(path)] = damaged
+        return damaged
+
+    def _refuse_if_damaged(self, key: str) -> None:
+        damaged = self._damaged.get(key)
+        if damaged is not None:
+            raise CorruptFile(damaged.message)
 
     async def load_session(self, user: str, sid: str) -> LoadedSession:
         """The snapshot and every journal record; a torn last line is left out and reported."""
@@ -609,8 +698,18 @@ class ProfileStore:
                 raise CorruptFile(
                     f"{snapshot_rel} is not valid JSON ({problem}); it was left unchanged"
                 )
-            records, torn = _parse_journal(journal_data or b"", journal_rel)
-            return LoadedSession(snapshot=snapshot, records=records, torn_tail=torn)
+            records, torn, damage = _parse_journal(journal_data or b"", journal_rel)
+            key = str(journal)
+            self._damaged.pop(key, None)  # repaired by hand since, perhaps: judge afresh
+            self._clean_ends.pop(key, None)
+            damaged = None
+            if damage is not None:
+                damaged = self._note_damage(journal, *damage)
+            elif torn is None and journal_data is not None:
+                self._clean_ends[key] = len(journal_data)
+            return LoadedSession(
+                snapshot=snapshot, records=records, torn_tail=torn, damaged=damaged
+            )
 
         async with self._locks.hold(str(snapshot_path), str(journal)):
             return await self._io(load, f"could not read session {sid} of {user}")
@@ -653,6 +752,9 @@ class ProfileStore:
                     folders.add(victim.parent)
             for folder in sorted(folders):
                 _fsync_dir(folder)
+            for path in paths:
+                self._clean_ends.pop(str(path), None)
+                self._damaged.pop(str(path), None)
             if not removed:
                 raise NotFound(f"no session {sid} for user {user}")
             return removed
@@ -825,6 +927,36 @@ class ProfileStore:
             return value
 
         return await self._io(read, f"could not read {rel}")
+
+    @contextlib.asynccontextmanager
+    async def auth_locked(self, user: str) -> AsyncIterator[None]:
+        """Hold the user's credential record for a read-check-write.
+
+        An in-process lock orders this server's own requests; an exclusive ``flock`` on
+        ``<user>/.auth.lock`` orders them against other processes (``personagen users …`` run
+        beside a server). Without both, two redemptions of one ticket could both succeed, and a
+        redemption could write back the token hash a rotation had just replaced.
+        """
+        path = self._user_dir(user) / ".auth.lock"
+        async with self._locks.hold(str(path)):
+
+            def acquire() -> int:
+                try:  # never creates the user's folder: a guessed name must leave no trace
+                    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                except FileNotFoundError:
+                    raise NotFound(f"no user {user!r}") from None
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except BaseException:
+                    os.close(fd)
+                    raise
+                return fd
+
+            fd = await self._io(acquire, f"could not lock the credentials of {user}")
+            try:
+                yield
+            finally:
+                os.close(fd)  # closing releases the flock
 
     async def write_auth(self, user: str, record: JSONObject) -> None:
         """Atomically replace the user's credential record (mode 0600)."""

@@ -12,7 +12,7 @@ import anyio
 import pytest
 from starlette.testclient import TestClient
 
-from server.auth import COOKIE_LIFETIME, COOKIE_NAME, AttemptLimiter, Authenticator
+from server.auth import COOKIE_LIFETIME, COOKIE_NAME, AttemptLimiter, Authenticator, Verdict
 from server.errors import ConflictError, InvalidName, NotFound
 from server.store import ProfileStore
 from tests.protocol_schema import hello
@@ -192,29 +192,41 @@ async def test_a_cookie_from_another_server_key_fails(profiles: Path) -> None:
 # -- the failed-attempt limiter -------------------------------------------------------------------
 
 
-def test_the_limiter_blocks_after_n_failures_per_address_for_a_window() -> None:
+def test_the_limiter_blocks_after_n_failures_per_address_and_user_for_a_window() -> None:
     clock = Clock(0.0)
     limiter = AttemptLimiter(limit=3, window=60.0, clock=clock)
     for _ in range(2):
-        limiter.failed("10.0.0.1")
-    assert not limiter.blocked("10.0.0.1")
-    limiter.failed("10.0.0.1")
-    assert limiter.blocked("10.0.0.1")
-    assert not limiter.blocked("10.0.0.2")
+        limiter.failed("10.0.0.1", "alice")
+    assert not limiter.blocked("10.0.0.1", "alice")
+    limiter.failed("10.0.0.1", "alice")
+    assert limiter.blocked("10.0.0.1", "alice")
+    assert not limiter.blocked("10.0.0.2", "alice")  # another address
+    assert not limiter.blocked("10.0.0.1", "bob")  # another user behind the same address
     clock.now = 59.0
-    assert limiter.blocked("10.0.0.1")
+    assert limiter.blocked("10.0.0.1", "alice")
     clock.now = 60.5
-    assert not limiter.blocked("10.0.0.1")
+    assert not limiter.blocked("10.0.0.1", "alice")
 
 
-def test_the_limiter_forgets_the_oldest_address_beyond_ten_thousand() -> None:
+def test_the_limiter_forgets_the_oldest_pair_beyond_ten_thousand() -> None:
     clock = Clock(0.0)
     limiter = AttemptLimiter(limit=1, window=3600.0, clock=clock)
     for n in range(10_001):
         clock.now = float(n)
-        limiter.failed(f"addr-{n}")
-    assert not limiter.blocked("addr-0")
-    assert limiter.blocked("addr-10000")
+        limiter.failed(f"addr-{n}", "alice")
+    assert not limiter.blocked("addr-0", "alice")
+    assert limiter.blocked("addr-10000", "alice")
+
+
+async def test_a_lockout_blocks_guesses_but_never_the_right_token(profiles: Path) -> None:
+    auth = await authenticator(profiles)
+    token = await auth.create_user("alice")
+    for n in range(10):
+        verdict = await auth.login_with_token(f"pg.alice.guess{n}", "10.0.0.9")
+        assert (verdict.user, verdict.blocked) == (None, False)
+    assert await auth.login_with_token("pg.alice.guess", "10.0.0.9") == Verdict(None, True)
+    assert await auth.login_with_token(token, "10.0.0.9") == Verdict("alice")
+    assert auth.attempts.blocked("10.0.0.9", "alice") is False  # the owner's login cleared it
 
 
 # -- through HTTP ---------------------------------------------------------------------------------
@@ -242,7 +254,15 @@ def test_a_login_link_sets_a_strict_http_only_cookie_once(
     client: TestClient, profiles: Path
 ) -> None:
     link = login_link(profiles, "alice")
-    response = client.get(link, follow_redirects=False)
+    ticket = link.split("=", 1)[1]
+    for _ in range(3):  # a link previewer fetching the page does not use the ticket up
+        page = client.get(link, follow_redirects=False)
+        assert page.status_code == 200 and COOKIE_NAME not in page.cookies
+        assert f'name="ticket" value="{ticket}"' in page.text and 'method="post"' in page.text
+        assert page.headers["cache-control"] == "no-store"
+        # no-referrer would make browsers post "Origin: null", refused by the origin check
+        assert page.headers["referrer-policy"] == "strict-origin"
+    response = client.post("/login", data={"ticket": ticket}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/"
     set_cookie = response.headers["set-cookie"]
@@ -255,7 +275,7 @@ def test_a_login_link_sets_a_strict_http_only_cookie_once(
     me = client.get("/api/me", headers={"Cookie": f"{COOKIE_NAME}={cookie}"})
     assert me.json()["user"] == "alice"
 
-    again = client.get(link, follow_redirects=False)
+    again = client.post("/login", data={"ticket": ticket}, follow_redirects=False)
     assert again.status_code == 401
     assert "invalid, expired or already used" in again.text
     assert COOKIE_NAME not in again.headers.get("set-cookie", "")
@@ -308,17 +328,24 @@ def test_rotating_a_token_logs_out_http_clients(
     assert client.get("/api/me", headers=bearer(new)).status_code == 200
 
 
-def test_failed_bearer_attempts_are_limited_with_429(client: TestClient, alice: str) -> None:
+def test_failed_bearer_attempts_are_limited_with_429_but_the_owner_gets_in(
+    client: TestClient, alice: str, profiles: Path
+) -> None:
+    bob = create_user(profiles, "bob")
     for n in range(10):
         assert client.get("/api/me", headers=bearer(f"pg.alice.guess{n}")).status_code == 401
-    blocked = client.get("/api/me", headers=bearer(alice))  # even the right one, for a while
+    blocked = client.get("/api/me", headers=bearer("pg.alice.guess"))
     assert blocked.status_code == 429
     assert blocked.json()["error"] == {
         "code": "rate_limited",
         "message": "too many failed logins; wait a minute",
         "retryable": True,
     }
-    assert client.post("/login", data={"token": alice}).status_code == 429
+    assert client.post("/login", data={"token": "pg.alice.guess"}).status_code == 429
+    # The right token works during the lockout, and other users behind the address are untouched.
+    assert client.get("/api/me", headers=bearer(bob)).json()["user"] == "bob"
+    assert client.get("/api/me", headers=bearer(alice)).json()["user"] == "alice"
+    assert client.post("/login", data={"token": alice}, follow_redirects=False).status_code == 303
 
 
 def test_a_corrupt_credential_file_refuses_that_user_only(
@@ -331,7 +358,7 @@ def test_a_corrupt_credential_file_refuses_that_user_only(
     with raw_socket(client) as ws:
         ws.send(hello(alice))
         assert ws.expect_close().code == 4401
-    assert client.get("/login?ticket=alice.whatever", follow_redirects=False).status_code == 401
+    assert client.post("/login", data={"ticket": "alice.whatever"}).status_code == 401
     assert client.get("/api/me", headers=bearer(bob)).json()["user"] == "bob"
     assert record.read_text() == "{broken"
 
@@ -404,9 +431,32 @@ def test_failed_websocket_logins_are_limited_with_4429(client: TestClient, alice
             ws.send(hello(f"pg.alice.guess{n}"))
             assert ws.expect_close().code == 4401
     with raw_socket(client) as ws:
-        ws.send(hello(alice))
+        ws.send(hello("pg.alice.guess"))
         closed = ws.expect_close()
     assert (closed.code, closed.reason) == (4429, "too many failed logins")
-    with raw_socket(client, headers=bearer(alice)) as ws:
+    with raw_socket(client, headers=bearer("pg.alice.guess")) as ws:
         assert ws.expect_close().code == 4429
-    assert client.get("/api/me", headers=bearer(alice)).status_code == 429
+    with opened(client, alice) as ws:  # the owner's token still opens a session
+        assert ws.received[0]["user"] == "alice"
+    with opened(client, headers=bearer(alice)) as ws:
+        assert ws.received[0]["user"] == "alice"
+
+
+def entries(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+async def test_credentials_naming_unknown_users_leave_no_trace(profiles: Path) -> None:
+    auth = await authenticator(profiles)
+    await auth.create_user("alice")
+    before = entries(profiles)
+    for name in ("zed", "mallory", "x1"):
+        assert await auth.redeem_ticket(f"{name}.guess") is None
+        assert await auth.user_for_token(f"pg.{name}.guess") is None
+        assert (await auth.login_with_ticket(f"{name}.guess", "10.0.0.1")).user is None
+    assert entries(profiles) == before
+    with pytest.raises(NotFound, match="users add zed"):
+        await auth.issue_ticket("zed")
+    with pytest.raises(NotFound, match="users add zed"):
+        await auth.rotate_token("zed")
+    assert entries(profiles) == before

@@ -16,7 +16,15 @@ from server import protocol as p
 from server.manager import Limits
 from tests.protocol_schema import Closed, is_valid_client_frame
 from tests.server_process import create_user
-from tests.test_app import ANSWER, answer, make_client, opened, small_config, start_session
+from tests.test_app import (
+    ANSWER,
+    answer,
+    make_client,
+    opened,
+    raw_socket,
+    small_config,
+    start_session,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -262,3 +270,63 @@ def test_fuzz_inputs_include_what_once_crashed_the_server(tmp_path: Path) -> Non
             assert error["code"] == "invalid_message"
         ws.send({"type": "ping", "t": "\U0001f600"})  # a real emoji (a surrogate pair) is fine
         assert ws.receive_type("pong")["t"] == "\U0001f600"
+
+
+# -- bad unicode anywhere in a frame --------------------------------------------------------------
+
+LONE_SURROGATES = ["\\ud800", "\\udbff", "\\udc00", "\\udfff", "\\ud83d", "x\\ude00"]
+
+
+@st.composite
+def frames_with_a_lone_surrogate(draw: st.DrawFn) -> str:
+    """A valid frame's JSON text with a lone surrogate escape inside one of its strings."""
+    text = json.dumps(draw(st.sampled_from(VALID_FRAMES)))
+    quotes = [at for at, char in enumerate(text) if char == '"']
+    at = draw(st.sampled_from(quotes[::2])) + 1  # just inside an opening quote: a key or value
+    return text[:at] + draw(st.sampled_from(LONE_SURROGATES)) + text[at:]
+
+
+@given(frames_with_a_lone_surrogate())
+@settings(max_examples=300)
+def test_a_lone_surrogate_anywhere_is_a_protocol_error_and_never_echoed(text: str) -> None:
+    assert parse_or_protocol_error(text) is None
+    request_id = p.request_id_of(text)
+    if request_id is not None:
+        request_id.encode("utf-8")  # whatever is echoed can be sent
+    error = {"type": "error", "id": request_id, **p.ProtocolError("x").to_dict()}
+    p.encode(error).encode("utf-8")
+
+
+SURROGATE_FRAMES = [
+    '{"type": "ping", "id": "\\ud800"}',
+    '{"type": "sessions.list", "id": "ok-\\udfff"}',
+    '{"type": "\\ud800", "id": "r1"}',
+    '{"\\udc00": 1, "type": "ping"}',
+    '{"type": "session.start", "id": "r2", "extra": {"deep": ["\\ud83d"]}}',
+    '{"type": "hello", "v": 1, "token": "pg.alice.\\ud800"}',
+]
+
+
+@pytest.mark.parametrize("text", SURROGATE_FRAMES)
+def test_a_lone_surrogate_before_login_gets_an_error_then_4400(tmp_path: Path, text: str) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    create_user(profiles, "alice")
+    with make_client(profiles) as client, raw_socket(client) as ws:
+        ws.send_text(text)
+        error = ws.receive_type("error")
+        assert error["code"] == "invalid_message" and "surrogate" in error["message"]
+        assert error["id"] in (None, "r1", "r2")
+        assert ws.expect_close().code == p.CLOSE_BAD_MESSAGE
+
+
+def test_lone_surrogates_after_login_get_errors_and_the_connection_lives(tmp_path: Path) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    token = create_user(profiles, "alice")
+    with make_client(profiles) as client, opened(client, token) as ws:
+        for text in SURROGATE_FRAMES:
+            ws.send_text(text)
+            error = ws.receive_type("error")
+            assert error["code"] == "invalid_message" and "surrogate" in error["message"]
+        assert ws.request({"type": "sessions.list", "id": "still-open"})["type"] == "sessions"

@@ -546,12 +546,13 @@ def test_guessing_is_limited_across_http_and_websocket(tmp_path: Path) -> None:
             with raw_socket(client) as ws:
                 ws.send(hello(f"pg.alice.ws{n}"))
                 assert ws.expect_close().code == 4401
-        assert client.get("/api/me", headers=bearer(token)).status_code == 429
+        assert client.get("/api/me", headers=bearer("pg.alice.x")).status_code == 429
         with raw_socket(client) as ws:
-            ws.send(hello(token))
+            ws.send(hello("pg.alice.y"))
             assert ws.expect_close().code == 4429
-        login = client.get("/login?ticket=alice.guess", follow_redirects=False)
+        login = client.post("/login", data={"ticket": "alice.guess"}, follow_redirects=False)
         assert login.status_code == 429
+        assert client.get("/api/me", headers=bearer(token)).json()["user"] == "alice"
 
 
 # -- hostile answer text --------------------------------------------------------------------------

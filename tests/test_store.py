@@ -302,18 +302,75 @@ async def test_unterminated_but_parseable_last_line_counts_as_torn(
     assert journal.read_bytes() == b'{"n":1}\n{"n":3}\n'
 
 
-async def test_garbage_terminated_last_line_is_torn_and_repaired(
-    store: ProfileStore, root: Path
+DAMAGED_LAST_LINES = [b"\x00\x00\x00", b'{"n": 2, "text": "bit-flipped\xff"}', b'{"n": 2,']
+
+
+@pytest.mark.parametrize("bad_line", DAMAGED_LAST_LINES, ids=repr)
+async def test_a_damaged_acknowledged_last_line_is_kept_reported_and_read_only(
+    store: ProfileStore, root: Path, bad_line: bytes
 ) -> None:
     await _session(store)
     journal = root / f"alice/persona/interviews/{SID}.jsonl"
-    journal.write_bytes(b'{"n":1}\n\x00\x00\x00\n')
+    damaged = b'{"n":1}\n' + bad_line + b"\n"  # the newline was written: it was acknowledged
+    journal.write_bytes(damaged)
     loaded = await store.load_session("alice", SID)
-    assert loaded.records == [{"n": 1}]
-    assert loaded.torn_tail is not None
-    assert (loaded.torn_tail.line, loaded.torn_tail.length) == (2, 4)
-    await store.append_journal("alice", SID, [{"n": 2}])
-    assert journal.read_bytes() == b'{"n":1}\n{"n":2}\n'
+    assert loaded.records == [{"n": 1}] and loaded.torn_tail is None
+    assert loaded.damaged is not None and loaded.damaged.line == 2
+    rel = f"alice/persona/interviews/{SID}.jsonl"
+    assert loaded.damaged.kept_as == rel + ".damaged"
+    assert (root / loaded.damaged.kept_as).read_bytes() == damaged
+    with pytest.raises(CorruptFile) as info:
+        await store.append_journal("alice", SID, [{"n": 3}])
+    assert f"{rel} line 2" in info.value.message and "read-only" in info.value.message
+    with pytest.raises(CorruptFile):
+        await store.write_snapshot("alice", SID, {"id": SID, "state": "asking"})
+    assert journal.read_bytes() == damaged  # nothing cut off, nothing added
+    assert await store.list_session_ids("alice") == [SID]  # the copy is not another session
+
+
+async def test_damage_is_found_by_an_append_without_a_load(root: Path) -> None:
+    await _session(ProfileStore(root))
+    journal = root / f"alice/persona/interviews/{SID}.jsonl"
+    journal.write_bytes(b'{"n":1}\n{"n":2,"te\n')
+    fresh = ProfileStore(root)  # a restarted server appending before it ever loaded
+    with pytest.raises(CorruptFile, match="line 2 held an acknowledged record"):
+        await fresh.append_journal("alice", SID, [{"n": 3}])
+    assert journal.read_bytes() == b'{"n":1}\n{"n":2,"te\n'
+
+
+async def test_a_repaired_journal_is_writable_again(store: ProfileStore, root: Path) -> None:
+    await _session(store)
+    journal = root / f"alice/persona/interviews/{SID}.jsonl"
+    journal.write_bytes(b'{"n":1}\n{"n":2 broken}\n')
+    assert (await store.load_session("alice", SID)).damaged is not None
+    journal.write_bytes(b'{"n":1}\n{"n":2}\n')  # the operator fixed the line
+    loaded = await store.load_session("alice", SID)
+    assert loaded.damaged is None and loaded.records == [{"n": 1}, {"n": 2}]
+    await store.append_journal("alice", SID, [{"n": 3}])
+    assert journal.read_bytes() == b'{"n":1}\n{"n":2}\n{"n":3}\n'
+
+
+async def test_appends_read_the_last_line_only_after_an_outside_change(
+    store: ProfileStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inspected: list[int] = []
+    real = store_module._inspect_tail
+
+    def counting(fd: int, size: int) -> Any:
+        inspected.append(size)
+        return real(fd, size)
+
+    monkeypatch.setattr(store_module, "_inspect_tail", counting)
+    await _session(store)
+    for n in range(5):
+        await store.append_journal("alice", SID, [{"n": n}])
+    assert len(inspected) == 1  # the first append of this process checks how the file ends
+    journal = root / f"alice/persona/interviews/{SID}.jsonl"
+    with journal.open("ab") as f:
+        f.write(b'{"n": 5, "to')  # another writer crashed mid-line
+    await store.append_journal("alice", SID, [{"n": 6}])
+    assert len(inspected) == 2  # the size changed behind our back: checked, torn tail cut
+    assert [r["n"] for r in (await store.load_session("alice", SID)).records] == [0, 1, 2, 3, 4, 6]
 
 
 async def test_torn_only_line(store: ProfileStore, root: Path) -> None:

@@ -36,9 +36,9 @@ from server.config import InterviewConfig, load_config
 from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
 from server.llm.ollama import OllamaInterviewer
-from server.llm.select import choose_interviewer
+from server.llm.select import choose_interviewer, make_ollama
 from server.manager import Connection, Limits, SessionManager
-from server.persona.schema import normalize_persona
+from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
 from server.runner import InterviewRunner
 from server.settings import Settings
 from server.store import ProfileStore
@@ -112,6 +112,10 @@ def create_app(
         Route("/api/persona/backups", api_backups),
         Route("/api/persona/backups/{name}", api_backup),
         Route("/api/persona/restore", api_restore, methods=["POST"]),
+        Route("/api/persona/download", api_persona_download),
+        Route("/api/persona/name", api_persona_name, methods=["PUT"]),
+        Route("/api/server", api_server),
+        Route("/favicon.ico", favicon),
     ]
     directory = web_dir or WEB_DIR
     if directory.is_dir():
@@ -312,7 +316,12 @@ async def api_me(request: Request) -> Response:
     user = await _require_user(request)
     if isinstance(user, Response):
         return user
-    return JSONResponse({"user": user, "backend": services_of(request).manager.backend})
+    services = services_of(request)
+    try:
+        name = persona_name((await services.store.read_persona(user)).data, "")
+    except PersonagenError:
+        name = ""  # a corrupt core.json is reported where it is used; /api/me still answers
+    return JSONResponse({"user": user, "name": name, "backend": services.manager.backend})
 
 
 async def api_sessions(request: Request) -> Response:
@@ -425,6 +434,119 @@ async def api_restore(request: Request) -> Response:
     return JSONResponse(
         {"restored": body["name"], "backup": written.backup, "digest": written.digest}
     )
+
+
+async def api_persona_download(request: Request) -> Response:
+    """``core.json`` as a file to save, every key kept (extension data included)."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        stored = await services_of(request).store.read_persona(user)
+    except PersonagenError as exc:
+        return _json_error(409, exc)
+    if stored.data is None:
+        return _json_error(404, NotFound("there is no core.json yet: apply an interview first"))
+    return Response(
+        dump_persona(stored.data),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{user}-core.json"'},
+    )
+
+
+MAX_NAME_LENGTH = 80
+
+
+def _checked_name(body: object) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise ValidationError(f'expected a JSON object {{"name": TEXT}}, got {body!r:.80}')
+    name = " ".join(body["name"].split())
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            f"a name needs 1 to {MAX_NAME_LENGTH} characters, got {len(name)} after trimming"
+        )
+    if any(not char.isprintable() for char in name):
+        raise ValidationError("a name cannot contain control characters")
+    return name
+
+
+async def api_persona_name(request: Request) -> Response:
+    """Set ``identity.name``: how the persona (and its training prompt) calls its person."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    store = services_of(request).store
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    try:
+        name = _checked_name(body)
+        stored = await store.read_persona(user)
+        data = dict(stored.data) if stored.data is not None else empty_persona()
+        identity = data.get("identity")
+        data["identity"] = {**(identity if isinstance(identity, dict) else {}), "name": name}
+        written = await store.write_persona(
+            user, dump_persona(data), expected_digest=stored.digest, now=datetime.now(UTC)
+        )
+    except ConflictError as exc:
+        return _json_error(409, exc)
+    except ValidationError as exc:
+        return _json_error(400, exc)
+    except PersonagenError as exc:
+        return _json_error(409, exc)
+    return JSONResponse({"name": name, "digest": written.digest, "backup": written.backup})
+
+
+async def api_server(request: Request) -> Response:
+    """What the Server tab shows: the interviewer and why, Ollama's state, live sessions."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    services = services_of(request)
+    settings = services.settings
+    probe_with = services.interviewer
+    temporary = None
+    if not isinstance(probe_with, OllamaInterviewer):
+        temporary = probe_with = make_ollama(settings)
+    try:
+        status = await probe_with.probe()
+    finally:
+        if temporary is not None:
+            await temporary.aclose()
+    mine = [
+        {"session_id": live.session.session_id, "state": live.session.state}
+        for (owner, _), live in services.manager.live.items()
+        if owner == user
+    ]
+    return JSONResponse(
+        {
+            "backend": services.manager.backend,
+            "ollama": {
+                "host": settings.ollama_host,
+                "model": settings.ollama_model,
+                "reachable": status.reachable,
+                "model_present": status.model_present,
+                "version": status.version,
+                "detail": status.detail,
+                "models": list(status.models),
+                "pull_command": None
+                if status.model_present
+                else f"ollama pull {settings.ollama_model}",
+            },
+            "live_sessions": len(services.manager.live),
+            "your_live_sessions": mine,
+            "user": user,
+        }
+    )
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for ``/favicon.ico`` whatever the page links; answer with the SVG icon."""
+    path = WEB_DIR / "favicon.svg"
+    if not path.is_file():
+        return PlainTextResponse("not found", 404)
+    return Response(path.read_bytes(), media_type="image/svg+xml")
 
 
 # -- WebSocket --------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ def create_app(
         Route("/api/me", api_me),
         Route("/api/sessions", api_sessions),
         Route("/api/sessions/{session_id}", api_session, methods=["GET", "DELETE"]),
+        Route("/api/sessions/{session_id}/selection", api_selection, methods=["POST"]),
         Route("/api/persona", api_persona),
         Route("/api/persona/backups", api_backups),
         Route("/api/persona/backups/{name}", api_backup),
@@ -356,6 +357,51 @@ async def api_session(request: Request) -> Response:
             transcript_markdown(view), media_type="text/markdown; charset=utf-8"
         )
     return JSONResponse(view)
+
+
+SELECTION_SHAPE = (
+    'expected a JSON object {"strategy": "merge"|"replace"|"append", "base_digest": DIGEST, '
+    '"change_ids": [ID, ...] or null, "edits": {ID: TEXT or {FIELD: TEXT}} or null}'
+)
+
+
+async def api_selection(request: Request) -> Response:
+    """The core.json that ``review.apply`` would write for these ticks and edits; writes nothing.
+
+    The review dialog shows this as its proposed side, so what is shown is what lands.
+    """
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    manager = services_of(request).manager
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    try:
+        if not isinstance(body, dict):
+            raise ValidationError(SELECTION_SHAPE)
+        strategy, digest = body.get("strategy"), body.get("base_digest")
+        change_ids, edits = body.get("change_ids"), body.get("edits")
+        if not isinstance(strategy, str) or not isinstance(digest, str):
+            raise ValidationError(SELECTION_SHAPE)
+        if change_ids is not None and not (
+            isinstance(change_ids, list) and all(isinstance(i, str) for i in change_ids)
+        ):
+            raise ValidationError(SELECTION_SHAPE)
+        if edits is not None and not isinstance(edits, dict):
+            raise ValidationError(SELECTION_SHAPE)
+        live = await manager.get_live(user, request.path_params["session_id"])
+        persona, chosen = await manager.runner.selected(
+            live.session, strategy, base_digest=digest, change_ids=change_ids, edits=edits
+        )
+    except NotFound as exc:
+        return _json_error(404, exc)
+    except ConflictError as exc:
+        return _json_error(409, exc)
+    except PersonagenError as exc:
+        return _json_error(400, exc)
+    return JSONResponse({"persona": persona, "change_ids": chosen})
 
 
 async def api_persona(request: Request) -> Response:

@@ -5,6 +5,7 @@ import { $, el, fill, clear, formatDate, plural } from "./dom.js";
 import * as model from "./model.js";
 import * as drafts from "./drafts.js";
 import { ReviewDialog, TranscriptDialog } from "./review.js";
+import { PersonaView, renderServer } from "./persona-view.js";
 
 const DRAFT_DEBOUNCE_MS = 1200;
 
@@ -17,6 +18,8 @@ const UNFINISHED = new Set(["active", "paused", "completed", "finalized"]);
 
 const app = {
   conn: null,
+  name: "", // the person's name as their persona uses it (identity.name); "" until they give it
+  personaView: null,
   user: null, // the login name (drafts kept in this browser are per user)
   config: null, // welcome.config
   sessionId: null, // the session on screen
@@ -48,7 +51,7 @@ const draft = {
 
 // -- shell ----------------------------------------------------------------------------------
 
-function setupTabs(listId) {
+function setupTabs(listId, onSelect = () => {}) {
   const tabs = [...$(listId).querySelectorAll('[role="tab"]')];
   const select = (tab, focus) => {
     for (const other of tabs) {
@@ -58,6 +61,7 @@ function setupTabs(listId) {
       document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
     }
     if (focus) tab.focus();
+    onSelect(tab.id);
   };
   tabs.forEach((tab, index) => {
     tab.addEventListener("click", () => select(tab, false));
@@ -110,8 +114,14 @@ function showLogin(reason) {
   $("#who").hidden = true;
 }
 
+function setName(name) {
+  app.name = name;
+  $("#start-name").hidden = Boolean(name);
+  if (app.user) $("#who-name").textContent = name ? `${name} (${app.user})` : app.user;
+}
+
 function showIdentity(user, backend) {
-  $("#who-name").textContent = user;
+  $("#who-name").textContent = app.name ? `${app.name} (${user})` : user;
   $("#who").hidden = false;
   $("#logout-form").hidden = false;
   if (backend && backend.label) {
@@ -171,8 +181,14 @@ function closeSession() {
 
 async function startInterview() {
   const button = $("#start-button");
+  // The first interview asks the person's name: the persona and its training prompt use it.
+  const typed = $("#start-name").hidden ? "" : $("#start-name-input").value.trim();
   button.disabled = true;
   try {
+    if (typed && !(await app.personaView.saveName(typed))) {
+      toast($("#name-status").textContent);
+      return;
+    }
     const ack = await app.conn.request("session.start");
     if (app.sessionId && app.sessionId !== ack.session_id) app.conn.forget(app.sessionId);
     app.sessionId = ack.session_id;
@@ -1149,8 +1165,10 @@ async function whoAmI() {
 }
 
 async function main() {
-  setupTabs("#main-tabs");
-  setupTabs("#persona-tabs");
+  setupTabs("#main-tabs", (id) => id === "tab-server" && renderServer());
+  setupTabs("#persona-tabs", (id) => id === "tab-profile" && app.personaView.refresh());
+  app.personaView = new PersonaView({ onName: (name) => setName(name), toast });
+  $("#server-refresh").addEventListener("click", renderServer);
   wireControls();
   const me = await whoAmI();
   if (me.loggedIn === false) {
@@ -1160,6 +1178,7 @@ async function main() {
   }
   if (me.loggedIn) {
     app.user = me.user;
+    setName(me.name || "");
     showIdentity(me.user, me.backend);
   }
 
@@ -1171,6 +1190,11 @@ async function main() {
     view: () => app.view,
     sessionId: () => app.sessionId,
     onChanged: () => refreshSessions(),
+    onShowPersona: () => {
+      $("#tab-persona").click();
+      $("#tab-profile").click();
+      $("#tab-profile").focus();
+    },
   });
   app.transcript = new TranscriptDialog();
   conn.addEventListener("status", (event) => showStatus(event.detail));

@@ -316,6 +316,9 @@ async def logout(request: Request) -> Response:
 async def api_me(request: Request) -> Response:
     user = await _require_user(request)
     if isinstance(user, Response):
+        # The page asks "who is there?" without logging a failed request in the console.
+        if user.status_code == 401 and request.query_params.get("optional") == "1":
+            return JSONResponse({"user": None, "name": "", "backend": None})
         return user
     services = services_of(request)
     try:

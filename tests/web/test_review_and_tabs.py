@@ -147,7 +147,7 @@ def test_tabs_are_real_server_tab_and_no_placeholder(
     expect(page.locator("#server-pull")).to_contain_text("ollama pull llama3.1:8b")
     expect(page.locator("#server-live")).to_contain_text("in memory on this server")
     screenshot(page, "server-tab-desktop")
-    page.get_by_role("tab", name="Persona").click()
+    page.get_by_role("tab", name="Persona", exact=True).click()
     page.get_by_role("tab", name="Your persona").click()
     expect(page.locator("#profile-sections")).to_contain_text("curiosity")
     for text in (page.content(),):

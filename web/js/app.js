@@ -80,6 +80,7 @@ const STATUS_TEXT = {
   reconnecting: "Reconnecting…",
   offline: "Offline: will reconnect",
   closed: "Disconnected",
+  "logged-out": "Not logged in",
 };
 
 function showStatus({ status, retryInMs }) {
@@ -1155,10 +1156,11 @@ function renderSendHint() {
 
 async function whoAmI() {
   try {
-    const response = await fetch("/api/me", { credentials: "same-origin", headers: { accept: "application/json" } });
+    const response = await fetch("/api/me?optional=1", { credentials: "same-origin", headers: { accept: "application/json" } });
     if (response.status === 401) return { loggedIn: false };
     if (!response.ok) return { loggedIn: null };
-    return { loggedIn: true, ...(await response.json()) };
+    const me = await response.json();
+    return me.user ? { loggedIn: true, ...me } : { loggedIn: false };
   } catch {
     return { loggedIn: null }; // the server is unreachable: the socket will keep trying
   }
@@ -1172,7 +1174,7 @@ async function main() {
   wireControls();
   const me = await whoAmI();
   if (me.loggedIn === false) {
-    showStatus({ status: "closed" });
+    showStatus({ status: "logged-out" });
     showLogin("You are not logged in.");
     return;
   }
@@ -1217,7 +1219,10 @@ async function main() {
   conn.addEventListener("notice", (event) => toast(event.detail.message || "The server reported an error."));
   conn.addEventListener("fatal", (event) => {
     const { code, reason } = event.detail;
-    if (code === 4401) showLogin("Your login has expired or was revoked. Please log in again.");
+    if (code === 4401) {
+      showStatus({ status: "logged-out" });
+      showLogin("Your login has expired or was revoked. Please log in again.");
+    }
     else toast(`The server closed the connection: ${reason || code}. Reload the page to try again.`);
   });
   conn.start();

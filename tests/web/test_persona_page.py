@@ -129,7 +129,9 @@ def test_whole_interview_in_the_browser(
     expect(page.locator("#who-name")).to_have_text("Alice (alice)")
     expect(page.locator("#interviewer-label")).to_have_text("built-in question bank")
     expect(page.locator("#conn")).to_have_text("Connected")
-    expect(page.get_by_role("tab", name="Persona", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Persona", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
     expect(page.get_by_role("tab", name="Interview")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#current")).to_have_attribute("aria-live", "polite")
 

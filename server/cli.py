@@ -709,12 +709,30 @@ def _report(error: BaseException, console: Console) -> int:
     return exit_code
 
 
+def _innermost_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The (sub)parser of the command line's deepest subcommand, for its usage line."""
+    current = parser
+    while True:
+        chooser = next(
+            (a for a in current._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        chosen = getattr(args, chooser.dest, None) if chooser is not None else None
+        if chooser is None or chosen not in chooser.choices:
+            return current
+        current = chooser.choices[chosen]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["eval"]:
         return _eval(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args, extra = parser.parse_known_args(arguments)
+    if extra:
+        # The usage of the command that was typed, not the top-level one.
+        _innermost_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return EXIT_OK

@@ -436,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
         "prints a one-time login link.",
     )
     _add_setting_flags(serve)
+    serve.add_argument(
+        "--user",
+        metavar="NAME",
+        help="name of the user created on a fresh profiles folder (env PERSONAGEN_USER; "
+        "default: me)",
+    )
 
     config = commands.add_parser(
         "config",
@@ -473,24 +479,33 @@ def login_url(settings: Settings, ticket: str) -> str:
     return f"http://{host}:{settings.port}/login?ticket={ticket}"
 
 
-async def _ensure_first_user(settings: Settings) -> tuple[str, str, str] | None:
-    """On a profiles folder with no users, create one; returns (user, token, ticket)."""
+FIRST_USER = "me"
+
+
+async def _ensure_first_user(
+    settings: Settings, name: str | None = None
+) -> tuple[str, str, str] | None:
+    """On a profiles folder with no users, create one; returns (user, token, ticket).
+
+    Named ``name`` (``--user``) or ``me``, never after the OS login: a server often runs as
+    ``root`` or a service account, and the person's own name is asked by the page instead.
+    """
     store = ProfileStore(settings.profiles_dir)
     auth = Authenticator(store, await store.server_secret())
     if await auth.users():
         return None
-    user = default_user_name()
+    user = validate_user(name) if name else FIRST_USER
     token = await auth.create_user(user)
     return user, token, await auth.issue_ticket(user)
 
 
-def _serve(settings: Settings) -> int:
+def _serve(settings: Settings, first_user: str | None = None) -> int:
     import uvicorn  # only the server command needs it
 
     from server.app import create_app
 
     load_config(settings.interview_config)  # fail fast, before binding the port
-    first = anyio.run(_ensure_first_user, settings)
+    first = anyio.run(_ensure_first_user, settings, first_user)
     if first is not None:
         user, token, ticket = first
         print(f"Created user {user!r} in {settings.profiles_dir}/.")
@@ -756,7 +771,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write("\n")
             return EXIT_OK
         if args.command == "serve":
-            return _serve(settings)
+            return _serve(settings, args.user or os.environ.get("PERSONAGEN_USER"))
         if args.command == "users":
             return anyio.run(_users, args, settings)
     except KeyboardInterrupt:

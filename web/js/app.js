@@ -1134,11 +1134,15 @@ function wireControls() {
 
 function sendWithCtrlEnter() {
   if (typeof app.ctrlEnter === "boolean") return app.ctrlEnter;
+  let stored = null;
   try {
-    return localStorage.getItem(CTRL_ENTER_KEY) === "1";
+    stored = localStorage.getItem(CTRL_ENTER_KEY);
   } catch {
-    return false;
+    // storage disabled: fall back to the device's default
   }
+  if (stored !== null) return stored === "1";
+  // On a touch keyboard Enter is the only way to break a line, so it does not send there.
+  return window.matchMedia("(pointer: coarse)").matches;
 }
 
 /** Enter sends (Shift+Enter is a new line); with the setting on, only Ctrl/⌘+Enter sends. */

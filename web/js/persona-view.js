@@ -32,7 +32,7 @@ function itemNode(item) {
   const main = LABEL_KEYS.find((key) => typeof item[key] === "string" && item[key]);
   const rest = Object.entries(item)
     .filter(([key, value]) => key !== main && !(key === "name" && item.name === item[main]) && !isEmpty(value))
-    .map(([key, value]) => `${humanize(key)}: ${typeof value === "object" ? JSON.stringify(value) : value}`);
+    .map(([key, value]) => (key === "description" ? String(value) : `${humanize(key).toLowerCase()} ${typeof value === "object" ? JSON.stringify(value) : value}`));
   return el("li", {}, main ? el("strong", {}, item[main]) : null, rest.length ? `${main ? " — " : ""}${rest.join(" · ")}` : "");
 }
 

@@ -328,7 +328,8 @@ function reconcileDraft() {
     const lost = serverRev < draft.baseRev || textarea.value === draft.sentText;
     draft.sentText = serverText;
     draft.baseRev = serverRev;
-    if (serverText) draft.offer = { text: serverText, from: "server" };
+    // Only a server that lost revisions has a different older version worth offering.
+    if (serverText && lost) draft.offer = { text: serverText, from: "server" };
     setDraftStatus(lost ? "The server lost your latest draft; saving it again…" : "Unsaved changes");
     scheduleDraft(0);
   } else if (textarea.value === draft.sentText) {
@@ -637,7 +638,8 @@ function renderLog(view) {
   const log = $("#log");
   const scroller = $("#conversation");
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
-  const focusedEdit = document.activeElement && document.activeElement.id === "edit-text";
+  const focused = document.activeElement && document.activeElement.id === "edit-text" ? document.activeElement : null;
+  const caret = focused ? [focused.selectionStart, focused.selectionEnd] : null;
   clear(log);
   view.questions.forEach((question, index) => {
     if (question.id === view.pending_question_id) return;
@@ -651,7 +653,11 @@ function renderLog(view) {
       ),
     );
   });
-  if (focusedEdit && document.getElementById("edit-text")) $("#edit-text").focus();
+  const again = caret && document.getElementById("edit-text");
+  if (again) {
+    again.focus();
+    again.setSelectionRange(caret[0], caret[1]); // a redraw while typing keeps the caret
+  }
   if (atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 

@@ -169,15 +169,17 @@ export class ReviewDialog {
       this.status(`Reading your answers with the ${frame.backend}…`);
     } else if (frame.type === "review.ready") {
       if (frame.strategy !== this.strategy) return; // an older request; the newer one follows
-      if (!this.ready || this.ready.base_digest !== frame.base_digest || this.ready.strategy !== frame.strategy) {
-        this.edits.clear(); // change ids are per preview: a new one starts clean
-        this.editing.clear();
-      }
+      // Rewordings follow their change across previews while its id (identity, kind,
+      // values) stays the same; a change that is gone takes its rewording with it.
+      const ids = new Set((frame.changes || []).map((change) => change.id));
+      for (const id of [...this.edits.keys()]) if (!ids.has(id)) this.edits.delete(id);
+      for (const id of [...this.editing]) if (!ids.has(id)) this.editing.delete(id);
       this.ready = frame;
       this.seenProposed.set(frame.strategy, JSON.stringify(frame.proposed));
       this.waiting = false;
       this.status("");
       this.render();
+      if (this.edits.size || this.unticked.size) this.scheduleSelection();
     } else if (frame.type === "session.applied" && !this.applying) {
       // Applied from another tab; our own apply shows its result when its ack arrives.
       this.showApplied(frame);

@@ -11,8 +11,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.server_process import create_user
-from tests.test_app import bearer, make_client, opened, small_config, start_session
-from tests.test_app import answer as submit_answer
+from tests.test_app import (
+    answer as submit_answer,
+    bearer,
+    make_client,
+    opened,
+    small_config,
+    start_session,
+)
 
 VALUES_ANSWER = (
     "I care about honesty and about doing careful work; I treat people with patience and "

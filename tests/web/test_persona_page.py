@@ -160,6 +160,11 @@ def test_whole_interview_in_the_browser(
     page.reload()
     banner = page.locator(".banner")
     expect(banner).to_contain_text("You have an unfinished interview (1 of 15 answered)")
+    # While it waits, Resume is the main button, not starting another interview.
+    expect(banner.get_by_role("button", name="Resume")).to_have_class(re.compile(r"\bprimary\b"))
+    another = page.get_by_role("button", name="Start another interview")
+    expect(another).to_be_visible()
+    expect(another).not_to_have_class(re.compile(r"\bprimary\b"))
     banner.get_by_role("button", name="Resume").click()
     q2 = current_question_id(page)
     assert q2 == "q2"

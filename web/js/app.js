@@ -880,7 +880,8 @@ function renderDone(view) {
     $("#done-title").textContent = "Applied to your persona";
     fill(
       body,
-      el("p", {}, `${plural(application.change_ids.length, "change")} written with the ${application.strategy} strategy.`),
+      // (change_ids also counts the evidence records, so no number here: the review showed it.)
+      el("p", {}, `Written to your core.json with the ${application.strategy} strategy. `, el("button", { type: "button", className: "linkish", on: { click: () => ($("#tab-profile").click(), $("#tab-profile").focus()) } }, "See your persona")),
       application.backup
         ? [el("p", {}, "Previous version saved as ", el("code", {}, application.backup), "."), el("p", {}, "Restore it with ", el("code", {}, hint), ".")]
         : el("p", {}, "There was no core.json before, so no backup was needed."),

@@ -603,7 +603,7 @@ export class TranscriptDialog {
         ? el(
             "p",
             {},
-            `Applied ${formatDate(application.applied_at)} with the ${application.strategy} strategy (${plural(application.change_ids.length, "change")}).`,
+            `Applied ${formatDate(application.applied_at)} with the ${application.strategy} strategy.`,
             application.backup ? [" Backup: ", el("code", {}, application.backup), ". Restore with ", el("code", {}, restoreHint(application.backup)), "."] : "",
           )
         : null,

@@ -490,6 +490,17 @@ def test_ollama_interviewer_streams_stops_and_asks_again(
     answer(page)
     expect(page.locator("#progress-summary")).to_contain_text("1 of up to 15")
 
+    # The Server tab: Ollama reachable, the models it has, no pull hint, one live interview.
+    page.get_by_role("tab", name="Server").click()
+    expect(page.locator("#server-backend")).to_have_text("Ollama model llama3.1:8b")
+    expect(page.locator("#server-reason")).to_contain_text("backend set to ollama")
+    expect(page.locator("#server-ollama")).to_contain_text("Reachable")
+    expect(page.locator("#server-models")).to_contain_text("Models pulled: llama3.1:8b")
+    expect(page.locator("#server-models")).to_contain_text("(available)")
+    expect(page.locator("#server-pull")).to_be_hidden()
+    expect(page.locator("#server-live")).to_contain_text("1 interview in memory")
+    screenshot(page, "server-tab-ollama-desktop")
+
 
 def test_logged_out_visitor_gets_a_login_link(
     make_server: MakeServer, open_page: OpenPage, watch: PageWatch

@@ -185,8 +185,9 @@ export async function renderServer() {
     el("span", { className: ollama.reachable ? "state-ok" : "state-bad" }, ollama.reachable ? "Reachable" : "Not reachable"),
     ` at ${ollama.host}`,
     ollama.version ? ` (version ${ollama.version})` : "",
-    ". ",
-    ollama.detail,
+    ".",
+    // The probe's sentence says what went wrong; when all is well the lines below say it.
+    ollama.reachable && ollama.model_present ? "" : ` ${ollama.detail}`,
   );
   const models = $("#server-models");
   clear(models);

@@ -259,6 +259,8 @@ function onSessionFrame(frame) {
       onDraftSaved(frame);
       break;
     case "session.state":
+      // No question can be answered any more: this browser's copy of a draft has no use.
+      if (!["active", "paused"].includes(frame.state)) drafts.dropLocal(app.user, frame.session_id);
       renderAll();
       if (frame.state === "discarded") {
         toast("The interview was discarded.");

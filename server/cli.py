@@ -460,6 +460,14 @@ def build_parser() -> argparse.ArgumentParser:
         action = users_commands.add_parser(name, help=text, description=text)
         action.add_argument("name", help="user name: lowercase letters, digits, - and _")
         _add_setting_flags(action, ("profiles_dir", "host", "port"))
+    rename_text = (
+        "rename a user (moves their folder; prints a new token and login link, as the old "
+        "ones name the old user); run it while the server is stopped"
+    )
+    rename = users_commands.add_parser("rename", help=rename_text, description=rename_text)
+    rename.add_argument("name", help="the user's current name")
+    rename.add_argument("new_name", help="the new name: lowercase letters, digits, - and _")
+    _add_setting_flags(rename, ("profiles_dir", "host", "port"))
     listing = users_commands.add_parser("list", help="list users")
     _add_setting_flags(listing, ("profiles_dir",))
     return parser
@@ -539,6 +547,8 @@ async def _users(args: argparse.Namespace, settings: Settings) -> int:
             print(user)
         return EXIT_OK
     name = validate_user(args.name)
+    if args.users_command == "rename":
+        return await _rename_user(auth, store, settings, name, validate_user(args.new_name))
     if args.users_command == "add":
         token = await auth.create_user(name)
         print(f"Created user {name!r}.")
@@ -548,6 +558,40 @@ async def _users(args: argparse.Namespace, settings: Settings) -> int:
         print(f"New token for {name!r} (the old one and its logins no longer work): {token}")
     print(f"  One-time login link: {login_url(settings, await auth.issue_ticket(name))}")
     return EXIT_OK
+
+
+async def _rename_user(
+    auth: Authenticator, store: ProfileStore, settings: Settings, old: str, new: str
+) -> int:
+    """Move ``old``'s folder to ``new``; a running server would keep writing the old one."""
+    if await anyio.to_thread.run_sync(_server_answers, settings):
+        raise CliError(
+            f"a personagen server answers at {settings.host}:{settings.port}; it keeps live "
+            "interviews in memory under the old name",
+            EXIT_USAGE,
+            hint="stop it, rename, then start it again",
+        )
+    if old not in await auth.users():
+        raise CliError(f"no user {old!r} in {settings.profiles_dir}", EXIT_USAGE)
+    await store.rename_user(old, new)
+    token = await auth.rotate_token(new)
+    print(f"Renamed user {old!r} to {new!r}; their interviews and persona moved with them.")
+    print(f"  New API token (the old token and logins no longer work): {token}")
+    print(f"  One-time login link: {login_url(settings, await auth.issue_ticket(new))}")
+    return EXIT_OK
+
+
+def _server_answers(settings: Settings) -> bool:
+    """Whether a personagen server answers ``/healthz`` at the configured address."""
+    import urllib.error
+    import urllib.request
+
+    url = login_url(settings, "").split("/login", 1)[0] + "/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return "backend" in json.loads(response.read() or b"{}")
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
 
 
 # -- client commands --------------------------------------------------------------------------

@@ -37,9 +37,9 @@ from server.config import InterviewConfig, load_config
 from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
 from server.llm.ollama import OllamaInterviewer
-from server.llm.select import choose_interviewer
+from server.llm.select import choose_interviewer, make_ollama
 from server.manager import Connection, Limits, SessionManager
-from server.persona.schema import normalize_persona
+from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
 from server.runner import InterviewRunner
 from server.settings import Settings
 from server.store import ProfileStore
@@ -109,10 +109,15 @@ def create_app(
         Route("/api/me", api_me),
         Route("/api/sessions", api_sessions),
         Route("/api/sessions/{session_id}", api_session, methods=["GET", "DELETE"]),
+        Route("/api/sessions/{session_id}/selection", api_selection, methods=["POST"]),
         Route("/api/persona", api_persona),
         Route("/api/persona/backups", api_backups),
         Route("/api/persona/backups/{name}", api_backup),
         Route("/api/persona/restore", api_restore, methods=["POST"]),
+        Route("/api/persona/download", api_persona_download),
+        Route("/api/persona/name", api_persona_name, methods=["PUT"]),
+        Route("/api/server", api_server),
+        Route("/favicon.ico", favicon),
     ]
     directory = web_dir or WEB_DIR
     if directory.is_dir():
@@ -331,8 +336,16 @@ async def logout(request: Request) -> Response:
 async def api_me(request: Request) -> Response:
     user = await _require_user(request)
     if isinstance(user, Response):
+        # The page asks "who is there?" without logging a failed request in the console.
+        if user.status_code == 401 and request.query_params.get("optional") == "1":
+            return JSONResponse({"user": None, "name": "", "backend": None})
         return user
-    return JSONResponse({"user": user, "backend": services_of(request).manager.backend})
+    services = services_of(request)
+    try:
+        name = persona_name((await services.store.read_persona(user)).data, "")
+    except PersonagenError:
+        name = ""  # a corrupt core.json is reported where it is used; /api/me still answers
+    return JSONResponse({"user": user, "name": name, "backend": services.manager.backend})
 
 
 async def api_sessions(request: Request) -> Response:
@@ -367,6 +380,51 @@ async def api_session(request: Request) -> Response:
             transcript_markdown(view), media_type="text/markdown; charset=utf-8"
         )
     return JSONResponse(view)
+
+
+SELECTION_SHAPE = (
+    'expected a JSON object {"strategy": "merge"|"replace"|"append", "base_digest": DIGEST, '
+    '"change_ids": [ID, ...] or null, "edits": {ID: TEXT or {FIELD: TEXT}} or null}'
+)
+
+
+async def api_selection(request: Request) -> Response:
+    """The core.json that ``review.apply`` would write for these ticks and edits; writes nothing.
+
+    The review dialog shows this as its proposed side, so what is shown is what lands.
+    """
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    manager = services_of(request).manager
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    try:
+        if not isinstance(body, dict):
+            raise ValidationError(SELECTION_SHAPE)
+        strategy, digest = body.get("strategy"), body.get("base_digest")
+        change_ids, edits = body.get("change_ids"), body.get("edits")
+        if not isinstance(strategy, str) or not isinstance(digest, str):
+            raise ValidationError(SELECTION_SHAPE)
+        if change_ids is not None and not (
+            isinstance(change_ids, list) and all(isinstance(i, str) for i in change_ids)
+        ):
+            raise ValidationError(SELECTION_SHAPE)
+        if edits is not None and not isinstance(edits, dict):
+            raise ValidationError(SELECTION_SHAPE)
+        live = await manager.get_live(user, request.path_params["session_id"])
+        persona, chosen = await manager.runner.selected(
+            live.session, strategy, base_digest=digest, change_ids=change_ids, edits=edits
+        )
+    except NotFound as exc:
+        return _json_error(404, exc)
+    except ConflictError as exc:
+        return _json_error(409, exc)
+    except PersonagenError as exc:
+        return _json_error(400, exc)
+    return JSONResponse({"persona": persona, "change_ids": chosen})
 
 
 async def api_persona(request: Request) -> Response:
@@ -445,6 +503,119 @@ async def api_restore(request: Request) -> Response:
     return JSONResponse(
         {"restored": body["name"], "backup": written.backup, "digest": written.digest}
     )
+
+
+async def api_persona_download(request: Request) -> Response:
+    """``core.json`` as a file to save, every key kept (extension data included)."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        stored = await services_of(request).store.read_persona(user)
+    except PersonagenError as exc:
+        return _json_error(409, exc)
+    if stored.data is None:
+        return _json_error(404, NotFound("there is no core.json yet: apply an interview first"))
+    return Response(
+        dump_persona(stored.data),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{user}-core.json"'},
+    )
+
+
+MAX_NAME_LENGTH = 80
+
+
+def _checked_name(body: object) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise ValidationError(f'expected a JSON object {{"name": TEXT}}, got {body!r:.80}')
+    name = " ".join(body["name"].split())
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            f"a name needs 1 to {MAX_NAME_LENGTH} characters, got {len(name)} after trimming"
+        )
+    if any(not char.isprintable() for char in name):
+        raise ValidationError("a name cannot contain control characters")
+    return name
+
+
+async def api_persona_name(request: Request) -> Response:
+    """Set ``identity.name``: how the persona (and its training prompt) calls its person."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    store = services_of(request).store
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    try:
+        name = _checked_name(body)
+        stored = await store.read_persona(user)
+        data = dict(stored.data) if stored.data is not None else empty_persona()
+        identity = data.get("identity")
+        data["identity"] = {**(identity if isinstance(identity, dict) else {}), "name": name}
+        written = await store.write_persona(
+            user, dump_persona(data), expected_digest=stored.digest, now=datetime.now(UTC)
+        )
+    except ConflictError as exc:
+        return _json_error(409, exc)
+    except ValidationError as exc:
+        return _json_error(400, exc)
+    except PersonagenError as exc:
+        return _json_error(409, exc)
+    return JSONResponse({"name": name, "digest": written.digest, "backup": written.backup})
+
+
+async def api_server(request: Request) -> Response:
+    """What the Server tab shows: the interviewer and why, Ollama's state, live sessions."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    services = services_of(request)
+    settings = services.settings
+    probe_with = services.interviewer
+    temporary = None
+    if not isinstance(probe_with, OllamaInterviewer):
+        temporary = probe_with = make_ollama(settings)
+    try:
+        status = await probe_with.probe()
+    finally:
+        if temporary is not None:
+            await temporary.aclose()
+    mine = [
+        {"session_id": live.session.session_id, "state": live.session.state}
+        for (owner, _), live in services.manager.live.items()
+        if owner == user
+    ]
+    return JSONResponse(
+        {
+            "backend": services.manager.backend,
+            "ollama": {
+                "host": settings.ollama_host,
+                "model": settings.ollama_model,
+                "reachable": status.reachable,
+                "model_present": status.model_present,
+                "version": status.version,
+                "detail": status.detail,
+                "models": list(status.models),
+                "pull_command": None
+                if status.model_present
+                else f"ollama pull {settings.ollama_model}",
+            },
+            "live_sessions": len(services.manager.live),
+            "your_live_sessions": mine,
+            "user": user,
+        }
+    )
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for ``/favicon.ico`` whatever the page links; answer with the SVG icon."""
+    path = WEB_DIR / "favicon.svg"
+    if not path.is_file():
+        return PlainTextResponse("not found", 404)
+    return Response(path.read_bytes(), media_type="image/svg+xml")
 
 
 # -- WebSocket --------------------------------------------------------------------------------

@@ -437,6 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
         "prints a one-time login link.",
     )
     _add_setting_flags(serve)
+    serve.add_argument(
+        "--user",
+        metavar="NAME",
+        help="name of the user created on a fresh profiles folder (env PERSONAGEN_USER; "
+        "default: me)",
+    )
 
     config = commands.add_parser(
         "config",
@@ -455,6 +461,14 @@ def build_parser() -> argparse.ArgumentParser:
         action = users_commands.add_parser(name, help=text, description=text)
         action.add_argument("name", help="user name: lowercase letters, digits, - and _")
         _add_setting_flags(action, ("profiles_dir", "host", "port"))
+    rename_text = (
+        "rename a user (moves their folder; prints a new token and login link, as the old "
+        "ones name the old user); run it while the server is stopped"
+    )
+    rename = users_commands.add_parser("rename", help=rename_text, description=rename_text)
+    rename.add_argument("name", help="the user's current name")
+    rename.add_argument("new_name", help="the new name: lowercase letters, digits, - and _")
+    _add_setting_flags(rename, ("profiles_dir", "host", "port"))
     listing = users_commands.add_parser("list", help="list users")
     _add_setting_flags(listing, ("profiles_dir",))
     check = users_commands.add_parser(
@@ -509,9 +523,16 @@ def _warn_unusable_users(problems: Sequence[tuple[str, str]]) -> None:
         )
 
 
-async def _ensure_first_user(settings: Settings) -> tuple[str, str, str] | None:
+FIRST_USER = "me"
+
+
+async def _ensure_first_user(
+    settings: Settings, name: str | None = None
+) -> tuple[str, str, str] | None:
     """On a profiles folder with no users, create one; returns (user, token, ticket).
 
+    Named ``name`` (``--user``) or ``me``, never after the OS login: a server often runs as
+    ``root`` or a service account, and the person's own name is asked by the page instead.
     A user whose credential file is unusable is reported and refused, not fatal, and still
     counts as a user (the folder is not fresh).
     """
@@ -521,16 +542,16 @@ async def _ensure_first_user(settings: Settings) -> tuple[str, str, str] | None:
     _warn_unusable_users(problems)
     if usable or problems:
         return None
-    user = default_user_name()
+    user = validate_user(name) if name else FIRST_USER
     token = await auth.create_user(user)
     return user, token, await auth.issue_ticket(user)
 
 
-def _serve(settings: Settings) -> int:
+def _serve(settings: Settings, first_user: str | None = None) -> int:
     from server.app import create_app
 
     load_config(settings.interview_config)  # fail fast, before binding the port
-    first = anyio.run(_ensure_first_user, settings)
+    first = anyio.run(_ensure_first_user, settings, first_user)
     if first is not None:
         user, token, ticket = first
         print(f"Created user {user!r} in {settings.profiles_dir}/.")
@@ -563,6 +584,8 @@ async def _users(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{user}: {problem}")
         return EXIT_OK if not problems else EXIT_ERROR
     name = validate_user(args.name)
+    if args.users_command == "rename":
+        return await _rename_user(auth, store, settings, name, validate_user(args.new_name))
     if args.users_command == "add":
         token = await auth.create_user(name)
         print(f"Created user {name!r}.")
@@ -572,6 +595,40 @@ async def _users(args: argparse.Namespace, settings: Settings) -> int:
         print(f"New token for {name!r} (the old one and its logins no longer work): {token}")
     print(f"  One-time login link: {_running_link(settings, await auth.issue_ticket(name))}")
     return EXIT_OK
+
+
+async def _rename_user(
+    auth: Authenticator, store: ProfileStore, settings: Settings, old: str, new: str
+) -> int:
+    """Move ``old``'s folder to ``new``; a running server would keep writing the old one."""
+    if await anyio.to_thread.run_sync(_server_answers, settings):
+        raise CliError(
+            f"a personagen server answers at {settings.host}:{settings.port}; it keeps live "
+            "interviews in memory under the old name",
+            EXIT_USAGE,
+            hint="stop it, rename, then start it again",
+        )
+    if old not in await auth.users():
+        raise CliError(f"no user {old!r} in {settings.profiles_dir}", EXIT_USAGE)
+    await store.rename_user(old, new)
+    token = await auth.rotate_token(new)
+    print(f"Renamed user {old!r} to {new!r}; their interviews and persona moved with them.")
+    print(f"  New API token (the old token and logins no longer work): {token}")
+    print(f"  One-time login link: {login_url(settings, await auth.issue_ticket(new))}")
+    return EXIT_OK
+
+
+def _server_answers(settings: Settings) -> bool:
+    """Whether a personagen server answers ``/healthz`` at the configured address."""
+    import urllib.error
+    import urllib.request
+
+    url = login_url(settings, "").split("/login", 1)[0] + "/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return "backend" in json.loads(response.read() or b"{}")
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
 
 
 # -- client commands --------------------------------------------------------------------------
@@ -748,12 +805,30 @@ def _report(error: BaseException, console: Console) -> int:
     return exit_code
 
 
+def _innermost_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The (sub)parser of the command line's deepest subcommand, for its usage line."""
+    current = parser
+    while True:
+        chooser = next(
+            (a for a in current._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        chosen = getattr(args, chooser.dest, None) if chooser is not None else None
+        if chooser is None or chosen not in chooser.choices:
+            return current
+        current = chooser.choices[chosen]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["eval"]:
         return _eval(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args, extra = parser.parse_known_args(arguments)
+    if extra:
+        # The usage of the command that was typed, not the top-level one.
+        _innermost_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return EXIT_OK
@@ -777,7 +852,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write("\n")
             return EXIT_OK
         if args.command == "serve":
-            return _serve(settings)
+            return _serve(settings, args.user or os.environ.get("PERSONAGEN_USER"))
         if args.command == "users":
             return anyio.run(_users, args, settings)
     except KeyboardInterrupt:

@@ -863,9 +863,11 @@ class SessionManager:
                     )
                 live.review = await runner.preview(session, strategy)
                 live.publish("review.ready", **(live.review_fields() or {}))
-            case p.ReviewApply(strategy=strategy, base_digest=base_digest, change_ids=change_ids):
+            case p.ReviewApply(
+                strategy=strategy, base_digest=base_digest, change_ids=change_ids, edits=edits
+            ):
                 result = await runner.apply(
-                    session, strategy, base_digest=base_digest, change_ids=change_ids
+                    session, strategy, base_digest=base_digest, change_ids=change_ids, edits=edits
                 )
                 live.review = None
                 ack["backup"] = result.backup

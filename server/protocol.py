@@ -172,6 +172,8 @@ class ReviewApply(_SessionRequest):
     change_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=2000
     )
+    edits: dict[str, str | dict[str, str]] | None = Field(default=None, max_length=2000)
+    """Rewordings by change id: text for a string item, ``{field: text}`` for an object."""
 
 
 ClientMessage = Annotated[

@@ -10,7 +10,7 @@ writes the training export. The WebSocket session manager and the command line s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from server.interview.session import Event, Review, Session, StateChanged, parse
 from server.interview.training import render_jsonl, training_records
 from server.llm.base import Interviewer
 from server.persona.diff import Change, diff
+from server.persona.edits import apply_edits, is_evidence
 from server.persona.merge import STRATEGIES, Strategy, apply_changes, propose
 from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
 from server.store import ProfileStore, TornTail, new_session_id
@@ -265,6 +266,37 @@ class InterviewRunner:
         # keep streaming meanwhile.
         return await anyio.to_thread.run_sync(compute)
 
+    async def selected(
+        self,
+        session: Session,
+        strategy: str,
+        *,
+        base_digest: str,
+        change_ids: Sequence[str] | None = None,
+        edits: Mapping[str, object] | None = None,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The persona that applying would write, and the change ids it applies.
+
+        The provenance records (``x-personagen``) go with the items they support: when some
+        changes are chosen, the evidence changes are added to them, so a person never has to
+        tick them. Raises ConflictError when ``core.json`` changed since ``base_digest``.
+        """
+        preview = await self.preview(session, strategy)
+        if preview.base_digest != base_digest:
+            raise ConflictError(
+                "core.json changed since the preview was made; review the new diff and apply again"
+            )
+        if change_ids is None:
+            chosen = [change.id for change in preview.changes]
+        else:
+            chosen = list(dict.fromkeys(change_ids))
+            if chosen:
+                picked = set(chosen)
+                chosen += [c.id for c in preview.changes if is_evidence(c) and c.id not in picked]
+        changes = apply_edits(preview.changes, chosen, edits)
+        persona = await anyio.to_thread.run_sync(apply_changes, preview.current, changes, chosen)
+        return persona, chosen
+
     async def apply(
         self,
         session: Session,
@@ -272,27 +304,20 @@ class InterviewRunner:
         *,
         base_digest: str,
         change_ids: Sequence[str] | None = None,
+        edits: Mapping[str, object] | None = None,
     ) -> ApplyResult:
-        """Apply the previewed changes (all, or the chosen ids) to ``core.json``.
+        """Apply the previewed changes (all, or the chosen ids, reworded by ``edits``).
 
         Raises ConflictError when ``core.json`` changed since the preview that produced
         ``base_digest``; the person must look at a fresh preview first.
         """
-        preview = await self.preview(session, strategy)
-        if preview.base_digest != base_digest:
-            raise ConflictError(
-                "core.json changed since the preview was made; review the new diff and apply again"
-            )
-        chosen = (
-            [change.id for change in preview.changes] if change_ids is None else list(change_ids)
-        )
-        persona = await anyio.to_thread.run_sync(
-            apply_changes, preview.current, preview.changes, chosen
+        persona, chosen = await self.selected(
+            session, strategy, base_digest=base_digest, change_ids=change_ids, edits=edits
         )
         written = await self.store.write_persona(
             session.user, dump_persona(persona), expected_digest=base_digest, now=self.clock()
         )
-        events = session.mark_applied(preview.strategy, chosen, written.backup, self.clock())
+        events = session.mark_applied(_strategy(strategy), chosen, written.backup, self.clock())
         await self.commit(session, events)
         return ApplyResult(persona, written.digest, written.backup, tuple(chosen), tuple(events))
 

@@ -552,6 +552,23 @@ class ProfileStore:
 
         return await self._io(scan, "could not list the profiles folder")
 
+    async def rename_user(self, old: str, new: str) -> None:
+        """Move a user's whole folder to a new name, atomically (one ``rename`` in the root).
+
+        NotFound when ``old`` has no folder; ConflictError when ``new`` already has one.
+        """
+        source, target = self._user_dir(old), self._user_dir(new)
+
+        def move() -> None:
+            if not source.is_dir():
+                raise NotFound(f"no user {old!r} in {self.root}")
+            if target.exists():
+                raise ConflictError(f"{new!r} is taken: {target} already exists")
+            os.rename(source, target)
+            _fsync_dir(self.root)
+
+        await self._io(move, f"could not rename {old} to {new}")
+
     async def ensure_user(self, user: str) -> None:
         """Create the user's folders (idempotent)."""
         folders = [

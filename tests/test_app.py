@@ -734,6 +734,7 @@ def test_http_api_needs_auth(client: TestClient, alice: str, path: str) -> None:
 def test_http_api_answers_with_bearer(client: TestClient, alice: str) -> None:
     assert client.get("/api/me", headers=bearer(alice)).json() == {
         "user": "alice",
+        "name": "",
         "backend": {
             "name": "builtin",
             "label": "built-in question bank",

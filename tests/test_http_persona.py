@@ -128,3 +128,73 @@ def test_purge_removes_a_session_for_its_owner_only(
     sessions = client.get("/api/sessions", headers=bearer(tokens["alice"])).json()["sessions"]
     assert sessions == []
     assert client.delete(url, headers=bearer(tokens["alice"])).status_code == 404
+
+
+def test_download_gives_core_json_as_an_attachment(
+    client: TestClient, tokens: dict[str, str], profiles: Path
+) -> None:
+    missing = client.get("/api/persona/download", headers=bearer(tokens["alice"]))
+    assert missing.status_code == 404
+    assert "no core.json yet" in missing.json()["error"]["message"]
+    write_with_backup(profiles)
+    got = client.get("/api/persona/download", headers=bearer(tokens["alice"]))
+    assert got.status_code == 200
+    assert got.headers["content-disposition"] == 'attachment; filename="alice-core.json"'
+    assert json.loads(got.text) == NEW
+    assert client.get("/api/persona/download").status_code == 401
+
+
+def test_setting_the_name_writes_identity_and_keeps_everything_else(
+    client: TestClient, tokens: dict[str, str], profiles: Path
+) -> None:
+    write_with_backup(profiles)
+    core = profiles / "alice" / "persona" / "core.json"
+    done = client.put(
+        "/api/persona/name", headers=bearer(tokens["alice"]), json={"name": "  Alice   Moreau "}
+    )
+    assert done.status_code == 200, done.text
+    data = json.loads(core.read_text())
+    assert data["identity"]["name"] == "Alice Moreau"
+    assert data["values"] == NEW["values"]
+    assert json.loads((profiles / done.json()["backup"]).read_text()) == NEW
+    me = client.get("/api/me", headers=bearer(tokens["alice"])).json()
+    assert me["name"] == "Alice Moreau"
+
+    for bad, expected in (
+        ({"name": ""}, "1 to 80 characters"),
+        ({"name": "x" * 81}, "1 to 80 characters"),
+        ({"name": "a\u0007b"}, "control characters"),
+        (["Alice"], 'expected a JSON object {"name": TEXT}'),
+    ):
+        refused = client.put("/api/persona/name", headers=bearer(tokens["alice"]), json=bad)
+        assert refused.status_code == 400
+        assert expected in refused.json()["error"]["message"]
+    assert json.loads(core.read_text())["identity"]["name"] == "Alice Moreau"
+
+
+def test_a_first_name_creates_core_json(
+    client: TestClient, tokens: dict[str, str], profiles: Path
+) -> None:
+    done = client.put("/api/persona/name", headers=bearer(tokens["bob"]), json={"name": "Bob"})
+    assert done.status_code == 200, done.text
+    assert done.json()["backup"] is None
+    data = json.loads((profiles / "bob" / "persona" / "core.json").read_text())
+    assert data["identity"]["name"] == "Bob"
+
+
+def test_server_info_names_the_interviewer_and_ollama_state(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    info = client.get("/api/server", headers=bearer(tokens["alice"])).json()
+    assert info["backend"]["name"] == "builtin"
+    # No Ollama listens on the default address here: unreachable, with the pull hint.
+    assert info["ollama"]["reachable"] is False
+    assert info["ollama"]["pull_command"] == f"ollama pull {info['ollama']['model']}"
+    assert info["live_sessions"] == 0 and info["your_live_sessions"] == []
+    assert client.get("/api/server").status_code == 401
+
+
+def test_favicon_ico_is_served(client: TestClient) -> None:
+    got = client.get("/favicon.ico")
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("image/svg+xml")

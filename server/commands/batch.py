@@ -706,7 +706,13 @@ async def run_batch(
             show=not console.json_mode,
         )
 
-    outcome, interrupted = await interruptible(body)
+    try:
+        outcome, interrupted = await interruptible(body)
+    except Exception:
+        # A dry run that fails leaves no trial behind either (unless --keep asked for it).
+        if dry_run and not keep and run.session_id:
+            await _drop_trial(backend, run.session_id)
+        raise
     if interrupted:
         if run.session_id and run.state == "active":
             with anyio.fail_after(15):
@@ -774,3 +780,11 @@ async def run_batch(
         return EXIT_OK
     report_outcome(outcome, run.session_id, console)
     return EXIT_OK
+
+
+async def _drop_trial(backend: Backend, session_id: str) -> None:
+    """Discard and delete a dry run's trial interview, as far as the backend still can."""
+    with contextlib.suppress(CliError):
+        await backend.request("session.discard", session_id=session_id)
+    with contextlib.suppress(CliError):
+        await backend.purge(session_id)

@@ -522,6 +522,8 @@ async def run_interview(
     new: bool,
     verbose: bool = False,
 ) -> int:
+    # A session to resume that does not exist is an error on its own, before any banner.
+    chosen = None if resume is None else await choose_session(backend, console, reader, resume, new)
     backend_info = backend.welcome.get("backend") or {}
     where = backend.where + (f" as {backend.user}" if backend.user else "")
     console.print(
@@ -534,7 +536,11 @@ async def run_interview(
 
     async def body() -> str:
         nonlocal ui
-        session_id = await choose_session(backend, console, reader, resume, new)
+        session_id = (
+            chosen
+            if resume is not None
+            else await choose_session(backend, console, reader, resume, new)
+        )
         if session_id is None:
             session_id = await backend.start()
             console.print(f"Started interview {session_id}.")

@@ -76,6 +76,8 @@ class OllamaStatus:
     model_present: bool
     detail: str
     version: str | None = None
+    models: tuple[str, ...] = ()
+    """The models Ollama has pulled (empty when it could not be asked)."""
 
     @property
     def ready(self) -> bool:
@@ -224,6 +226,7 @@ class OllamaInterviewer:
         """Is Ollama reachable and the model pulled? Never raises: failures become ``detail``."""
         where = f"Ollama at {self.host}"
         version: str | None = None
+        names: set[str] = set()
         try:
             with self._door("asking its version", about_model=False):
                 response = await self._http.get("/api/version")
@@ -238,7 +241,7 @@ class OllamaInterviewer:
                 with self._door("looking up the model"):
                     await self._client.show(self.model)
         except ModelNotFound as exc:
-            return OllamaStatus(True, False, exc.message, version)
+            return OllamaStatus(True, False, exc.message, version, tuple(sorted(names)))
         except LLMUnavailable as exc:
             return OllamaStatus(False, False, exc.message, version)
         except LLMError as exc:
@@ -247,7 +250,8 @@ class OllamaInterviewer:
             detail = f"unexpected reply from {where}: {type(exc).__name__}: {exc}"
             return OllamaStatus(True, False, detail, version)
         shown = f"Ollama {version}" if version else "Ollama"
-        return OllamaStatus(True, True, f"{shown} at {self.host} has model {self.model!r}", version)
+        detail = f"{shown} at {self.host} has model {self.model!r}"
+        return OllamaStatus(True, True, detail, version, tuple(sorted(names)))
 
     async def warm(self) -> None:
         """Load the model now (an empty chat; Ollama answers ``done_reason: "load"``).

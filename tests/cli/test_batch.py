@@ -196,3 +196,17 @@ def test_dry_run_on_a_local_folder_leaves_no_trace(
     assert len(report["removed"]) == 2  # the trial's snapshot and journal
     assert not (tmp_path / "profiles" / "ada" / "persona" / "core.json").exists()
     assert cli_json("sessions", "list", env=local_env)["sessions"] == []
+
+
+def test_a_failed_dry_run_deletes_its_trial_interview(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    core = tmp_path / "profiles" / "ada" / "persona" / "core.json"
+    core.parent.mkdir(parents=True, exist_ok=True)
+    core.write_text("{ not json", encoding="utf-8")
+    path = write(tmp_path / "a.json", json.dumps(ANSWERS[:3]))
+    done = cli("batch", str(path), "--dry-run", env=local_env)
+    assert done.returncode != 0, done.stdout
+    assert "core.json" in done.stderr
+    assert cli_json("sessions", "list", env=local_env)["sessions"] == []
+    assert core.read_text(encoding="utf-8") == "{ not json"

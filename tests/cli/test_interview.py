@@ -185,3 +185,20 @@ def test_a_failing_model_is_retried_and_the_interview_goes_on(
     assert "Trying again in 2s" in out
     assert "What principles guide the decisions you are proudest of?" in out
     assert "Paused." in out
+
+
+def test_a_wrong_option_shows_the_usage_of_the_command_typed(local_env: dict[str, str]) -> None:
+    done = cli("interview", "--bogus", env=local_env)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: personagen interview ")
+    assert "personagen interview: error: unrecognized arguments: --bogus" in done.stderr
+    nested = cli("sessions", "list", "--bogus", env=local_env)
+    assert nested.stderr.startswith("usage: personagen sessions list ")
+
+
+def test_resuming_an_unknown_session_prints_only_the_error(local_env: dict[str, str]) -> None:
+    cli("interview", env=local_env, input=answer_block(ANSWERS[0]) + "/pause\n")
+    done = cli("sessions", "resume", "nope", env=local_env)
+    assert done.returncode != 0
+    assert "Personagen ·" not in done.stdout + done.stderr, "no banner before the error"
+    assert "nope" in done.stderr

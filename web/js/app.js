@@ -3,7 +3,9 @@
 import { Connection } from "./connection.js";
 import { $, el, fill, clear, formatDate, plural } from "./dom.js";
 import * as model from "./model.js";
+import * as drafts from "./drafts.js";
 import { ReviewDialog, TranscriptDialog } from "./review.js";
+import { PersonaView, renderServer } from "./persona-view.js";
 
 const DRAFT_DEBOUNCE_MS = 1200;
 
@@ -16,6 +18,9 @@ const UNFINISHED = new Set(["active", "paused", "completed", "finalized"]);
 
 const app = {
   conn: null,
+  name: "", // the person's name as their persona uses it (identity.name); "" until they give it
+  personaView: null,
+  user: null, // the login name (drafts kept in this browser are per user)
   config: null, // welcome.config
   sessionId: null, // the session on screen
   view: null, // its model (see model.js)
@@ -27,7 +32,11 @@ const app = {
   review: null,
   transcript: null,
   discardingBanner: null, // session id whose banner shows the discard confirmation
+  editing: null, // {questionId, text, error} while an earlier answer is being edited
+  edited: new Map(), // question id -> what the page told the person after an edit
 };
+
+const CTRL_ENTER_KEY = "personagen.sendWithCtrlEnter";
 
 // Unsent answer text for the open question, kept in step with the server's draft revisions.
 const draft = {
@@ -37,11 +46,12 @@ const draft = {
   inFlight: false,
   timer: null,
   conflict: null, // {text, rev} of the other tab's version
+  offer: null, // {text, from} a version not chosen after a reconnect or reload, offered to the person
 };
 
 // -- shell ----------------------------------------------------------------------------------
 
-function setupTabs(listId) {
+function setupTabs(listId, onSelect = () => {}) {
   const tabs = [...$(listId).querySelectorAll('[role="tab"]')];
   const select = (tab, focus) => {
     for (const other of tabs) {
@@ -51,6 +61,7 @@ function setupTabs(listId) {
       document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
     }
     if (focus) tab.focus();
+    onSelect(tab.id);
   };
   tabs.forEach((tab, index) => {
     tab.addEventListener("click", () => select(tab, false));
@@ -69,6 +80,7 @@ const STATUS_TEXT = {
   reconnecting: "Reconnecting…",
   offline: "Offline: will reconnect",
   closed: "Disconnected",
+  "logged-out": "Not logged in",
 };
 
 function showStatus({ status, retryInMs }) {
@@ -96,14 +108,21 @@ function toast(text) {
 function showLogin(reason) {
   $("#login-panel").hidden = false;
   $("#login-reason").textContent = reason;
-  $("#panel-system").hidden = true;
+  $("#panel-persona").hidden = true;
+  $("#panel-server").hidden = true;
   $("#main-tabs").hidden = true;
   $("#logout-form").hidden = true;
   $("#who").hidden = true;
 }
 
+function setName(name) {
+  app.name = name;
+  $("#start-name").hidden = Boolean(name);
+  if (app.user) $("#who-name").textContent = name ? `${name} (${app.user})` : app.user;
+}
+
 function showIdentity(user, backend) {
-  $("#who-name").textContent = user;
+  $("#who-name").textContent = app.name ? `${app.name} (${user})` : user;
   $("#who").hidden = false;
   $("#logout-form").hidden = false;
   if (backend && backend.label) {
@@ -123,6 +142,8 @@ async function openSession(sessionId, { resume = false, review = false } = {}) {
   if (app.sessionId && app.sessionId !== sessionId) app.conn.forget(app.sessionId);
   app.sessionId = sessionId;
   app.view = null;
+  app.editing = null;
+  app.edited.clear();
   resetDraft(null);
   renderAll();
   const snapshot = waitForSnapshot(sessionId);
@@ -141,7 +162,13 @@ async function openSession(sessionId, { resume = false, review = false } = {}) {
   if (review && (app.view.state === "completed" || app.view.state === "finalized")) {
     app.review.open();
   }
+  scrollConversationToEnd();
   focusComposer();
+}
+
+function scrollConversationToEnd() {
+  const scroller = $("#conversation");
+  scroller.scrollTop = scroller.scrollHeight;
 }
 
 function closeSession() {
@@ -155,8 +182,14 @@ function closeSession() {
 
 async function startInterview() {
   const button = $("#start-button");
+  // The first interview asks the person's name: the persona and its training prompt use it.
+  const typed = $("#start-name").hidden ? "" : $("#start-name-input").value.trim();
   button.disabled = true;
   try {
+    if (typed && !(await app.personaView.saveName(typed))) {
+      toast($("#name-status").textContent);
+      return;
+    }
     const ack = await app.conn.request("session.start");
     if (app.sessionId && app.sessionId !== ack.session_id) app.conn.forget(app.sessionId);
     app.sessionId = ack.session_id;
@@ -205,11 +238,12 @@ function onSessionFrame(frame) {
       break;
     case "question.start":
       renderAll();
-      $("#current").scrollIntoView({ block: "nearest" });
+      scrollConversationToEnd();
       break;
     case "question.end":
       reconcileDraft();
       renderAll();
+      scrollConversationToEnd();
       focusComposer();
       break;
     case "answer.recorded":
@@ -217,6 +251,7 @@ function onSessionFrame(frame) {
       if (draft.questionId === frame.question_id) {
         $("#answer").value = "";
         resetDraft(null);
+        drafts.dropLocal(app.user, app.sessionId);
       }
       renderAll();
       break;
@@ -224,6 +259,8 @@ function onSessionFrame(frame) {
       onDraftSaved(frame);
       break;
     case "session.state":
+      // No question can be answered any more: this browser's copy of a draft has no use.
+      if (!["active", "paused"].includes(frame.state)) drafts.dropLocal(app.user, frame.session_id);
       renderAll();
       if (frame.state === "discarded") {
         toast("The interview was discarded.");
@@ -249,9 +286,17 @@ function onSessionFrame(frame) {
 
 function resetDraft(questionId) {
   clearTimeout(draft.timer);
-  Object.assign(draft, { questionId, baseRev: 0, sentText: "", inFlight: false, timer: null, conflict: null });
+  Object.assign(draft, { questionId, baseRev: 0, sentText: "", inFlight: false, timer: null, conflict: null, offer: null });
   renderDraftConflict();
+  renderDraftOffer();
   setDraftStatus("");
+}
+
+/** Keep this browser's copy of the box in step (acked: the server confirmed exactly this text). */
+function rememberLocal(acked = false) {
+  if (!draft.questionId || !app.sessionId) return;
+  const text = $("#answer").value;
+  drafts.saveLocal(app.user, app.sessionId, { question_id: draft.questionId, text, base_rev: draft.baseRev, acked });
 }
 
 /** Line the answer box up with the view after a snapshot or a new question. */
@@ -267,13 +312,7 @@ function reconcileDraft() {
   }
   const saved = app.view.draft && app.view.draft.question_id === pending.id ? app.view.draft : null;
   if (draft.questionId !== pending.id) {
-    resetDraft(pending.id);
-    textarea.value = saved ? saved.text : "";
-    if (saved) {
-      draft.baseRev = saved.rev;
-      draft.sentText = saved.text;
-      setDraftStatus("Draft restored");
-    }
+    loadDraftFor(pending.id, saved);
     return;
   }
   // Same question (a reconnect or a resync): decide again from what the server has.
@@ -284,19 +323,76 @@ function reconcileDraft() {
     // The server has exactly what is in the box (perhaps saved just before a drop).
     draft.sentText = serverText;
     draft.baseRev = serverRev;
+    if (serverText) setDraftStatus("Draft saved");
+  } else if (serverRev <= draft.baseRev) {
+    // Nobody saved anything newer than what this text was typed on; a server that lost
+    // revisions in a crash has an older one. The box wins; the server's copy is offered.
+    const lost = serverRev < draft.baseRev || textarea.value === draft.sentText;
+    draft.sentText = serverText;
+    draft.baseRev = serverRev;
+    // Only a server that lost revisions has a different older version worth offering.
+    if (serverText && lost) draft.offer = { text: serverText, from: "server" };
+    setDraftStatus(lost ? "The server lost your latest draft; saving it again…" : "Unsaved changes");
+    scheduleDraft(0);
   } else if (textarea.value === draft.sentText) {
-    // Nothing typed since the last save here: another tab's newer text wins.
+    // Nothing typed since the last save here: another tab's newer text wins; ours is offered.
+    if (textarea.value) draft.offer = { text: textarea.value, from: "browser" };
     textarea.value = serverText;
     draft.sentText = serverText;
     draft.baseRev = serverRev;
-  } else if (serverRev === draft.baseRev) {
-    scheduleDraft(); // unsent typing on top of the newest revision: save it
+    setDraftStatus("Updated from another tab or device");
+    rememberLocal(true);
   } else {
     draft.conflict = { text: serverText, rev: serverRev };
     setDraftStatus("Draft not saved: changed elsewhere");
   }
   renderDraftConflict();
+  renderDraftOffer();
   updateCount();
+}
+
+/** A question newly on screen: the server's draft or this browser's copy, whichever is newer. */
+function loadDraftFor(questionId, saved) {
+  const textarea = $("#answer");
+  resetDraft(questionId);
+  const local = drafts.loadLocal(app.user, app.sessionId);
+  const choice = drafts.chooseDraft(local, saved, questionId);
+  textarea.value = choice.text;
+  draft.baseRev = choice.serverRev;
+  draft.sentText = saved ? saved.text : "";
+  if (choice.other) draft.offer = { text: choice.other, from: choice.otherFrom };
+  if (choice.localNewer) {
+    setDraftStatus("Restored from this browser; saving…");
+    scheduleDraft(0);
+  } else if (saved) {
+    setDraftStatus("Draft restored");
+  }
+  renderDraftOffer();
+  updateCount();
+}
+
+function renderDraftOffer() {
+  const box = $("#draft-offer");
+  box.hidden = !draft.offer;
+  if (!draft.offer) return;
+  $("#draft-offer-title").textContent =
+    draft.offer.from === "server"
+      ? "The server has an older version of this answer. The box keeps your newer text."
+      : "This browser had a different, older version of this answer. The box shows the newer one.";
+  $("#draft-offer-text").textContent = draft.offer.text;
+}
+
+function takeOffer(use) {
+  const offer = draft.offer;
+  draft.offer = null;
+  renderDraftOffer();
+  if (!offer || !use) return;
+  $("#answer").value = offer.text;
+  updateCount();
+  rememberLocal();
+  setDraftStatus("Unsaved changes");
+  scheduleDraft(0);
+  $("#answer").focus();
 }
 
 function setDraftStatus(text) {
@@ -329,7 +425,10 @@ async function sendDraft() {
     if (draft.questionId !== questionId) return;
     draft.baseRev = Math.max(draft.baseRev, ack.rev);
     draft.sentText = text;
-    setDraftStatus("Draft saved");
+    if ($("#answer").value === text) {
+      setDraftStatus("Draft saved");
+      rememberLocal(true);
+    }
   } catch (error) {
     if (draft.questionId !== questionId) return;
     if (error.code === "conflict") {
@@ -366,6 +465,7 @@ function onDraftSaved(frame) {
     draft.sentText = frame.text;
     draft.baseRev = frame.rev;
     updateCount();
+    rememberLocal(true);
     setDraftStatus("Updated from another tab or device");
   } else {
     draft.conflict = { text: frame.text, rev: frame.rev };
@@ -396,6 +496,7 @@ function resolveConflict(keepMine) {
     $("#answer").value = conflict.text;
     draft.sentText = conflict.text;
     draft.baseRev = conflict.rev;
+    rememberLocal(true);
     setDraftStatus("Using the other version");
   }
   renderDraftConflict();
@@ -437,6 +538,7 @@ async function submitAnswer() {
   renderComposerButtons();
   try {
     await app.conn.request("answer.submit", { session_id: app.sessionId, question_id: pending.id, text: wellFormed(text) });
+    drafts.dropLocal(app.user, app.sessionId);
     if (draft.questionId === pending.id || draft.questionId === null) {
       $("#answer").value = "";
       resetDraft(null);
@@ -532,32 +634,135 @@ function renderCrisis(view) {
   $("#crisis-resume").disabled = !connected();
 }
 
+const EDITABLE = new Set(["active", "paused", "completed", "finalized"]);
+
 function renderLog(view) {
   const log = $("#log");
+  const scroller = $("#conversation");
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const focused = document.activeElement && document.activeElement.id === "edit-text" ? document.activeElement : null;
+  const caret = focused ? [focused.selectionStart, focused.selectionEnd] : null;
   clear(log);
   view.questions.forEach((question, index) => {
     if (question.id === view.pending_question_id) return;
-    const answer = question.skipped
-      ? el("p", { className: "bubble answer skipped" }, "Skipped")
-      : question.answer
-        ? el(
-            "div",
-            { className: "bubble answer" },
-            el("span", { className: "visually-hidden" }, "Your answer: "),
-            question.answer.text,
-            question.answer.crisis ? el("p", { className: "small" }, "Set aside: not used in your persona.") : null,
-          )
-        : null;
     log.append(
       el(
         "li",
         { className: "turn", dataset: { questionId: question.id } },
         el("p", { className: "q-meta" }, `Question ${index + 1} · ${model.categoryLabel(question.category)}`),
         el("p", { className: "bubble question" }, question.text),
-        answer,
+        renderAnswer(view, question),
       ),
     );
   });
+  const again = caret && document.getElementById("edit-text");
+  if (again) {
+    again.focus();
+    again.setSelectionRange(caret[0], caret[1]); // a redraw while typing keeps the caret
+  }
+  if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+}
+
+/** An earlier answer: its bubble with an Edit button, or the form that edits it in place. */
+function renderAnswer(view, question) {
+  if (question.skipped) return el("p", { className: "bubble answer skipped" }, "Skipped");
+  if (!question.answer) return null;
+  const editable = EDITABLE.has(view.state) && !question.answer.crisis;
+  if (editable && app.editing && app.editing.questionId === question.id) return renderEditForm(question);
+  const note = app.edited.get(question.id);
+  return [
+    el(
+      "div",
+      { className: "bubble answer" },
+      el("span", { className: "visually-hidden" }, "Your answer: "),
+      question.answer.text,
+      question.answer.crisis ? el("p", { className: "small" }, "Set aside: not used in your persona.") : null,
+    ),
+    note ? el("p", { className: "edit-note", attrs: { role: "status" } }, note) : null,
+    editable
+      ? el(
+          "button",
+          {
+            type: "button",
+            className: "linkish edit-answer",
+            attrs: { "aria-label": `Edit your answer to question ${questionNumber(view, question.id)}` },
+            on: { click: () => startEdit(question) },
+          },
+          "Edit",
+        )
+      : null,
+  ];
+}
+
+function renderEditForm(question) {
+  const editing = app.editing;
+  const textarea = el("textarea", { id: "edit-text", value: editing.text, attrs: { "aria-label": "Your edited answer" } });
+  textarea.value = editing.text;
+  textarea.addEventListener("input", () => (editing.text = textarea.value));
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") cancelEdit();
+    else if (isSendKey(event)) {
+      event.preventDefault();
+      saveEdit(question);
+    }
+  });
+  return el(
+    "form",
+    { className: "edit-form", on: { submit: (event) => (event.preventDefault(), saveEdit(question)) } },
+    textarea,
+    editing.error ? el("p", { className: "error", attrs: { role: "alert" } }, editing.error) : null,
+    el(
+      "div",
+      { className: "composer-actions" },
+      el("button", { type: "submit", className: "primary", disabled: editing.saving || !connected() }, editing.saving ? "Saving…" : "Save the edit"),
+      el("button", { type: "button", on: { click: cancelEdit } }, "Cancel"),
+    ),
+  );
+}
+
+function startEdit(question) {
+  app.editing = { questionId: question.id, text: question.answer.text, error: null, saving: false };
+  renderInterview();
+  const box = document.getElementById("edit-text");
+  if (box) box.focus();
+}
+
+function cancelEdit() {
+  const questionId = app.editing && app.editing.questionId;
+  app.editing = null;
+  renderInterview();
+  const button = questionId && document.querySelector(`#log li[data-question-id="${CSS.escape(questionId)}"] .edit-answer`);
+  if (button) button.focus();
+}
+
+async function saveEdit(question) {
+  const editing = app.editing;
+  if (!editing || editing.saving) return;
+  const before = question.answer.text;
+  if (editing.text.trim() === before.trim()) return cancelEdit();
+  const stateBefore = app.view.state;
+  editing.saving = true;
+  editing.error = null;
+  renderInterview();
+  try {
+    await app.conn.request("answer.edit", { session_id: app.sessionId, question_id: question.id, text: wellFormed(editing.text) });
+    const recorded = app.view && app.view.questions.find((q) => q.id === question.id);
+    const revision = recorded && recorded.answer && recorded.answer.revision > 1 ? ` (version ${recorded.answer.revision})` : "";
+    const reviewNote =
+      stateBefore === "finalized"
+        ? "The review you had is out of date: reviewing again works your persona update out from the edited answer."
+        : stateBefore === "completed"
+          ? "Your persona update will be worked out from the edited answer when you review it."
+          : "The edited answer is what your persona update will use.";
+    app.edited.set(question.id, `Edited${revision}. ${reviewNote}`);
+    app.editing = null;
+    toast("Your answer was changed.");
+  } catch (error) {
+    editing.error = error.message;
+  } finally {
+    editing.saving = false;
+    renderInterview();
+  }
 }
 
 function renderCurrent(view) {
@@ -677,7 +882,8 @@ function renderDone(view) {
     $("#done-title").textContent = "Applied to your persona";
     fill(
       body,
-      el("p", {}, `${plural(application.change_ids.length, "change")} written with the ${application.strategy} strategy.`),
+      // (change_ids also counts the evidence records, so no number here: the review showed it.)
+      el("p", {}, `Written to your core.json with the ${application.strategy} strategy. `, el("button", { type: "button", className: "linkish", on: { click: () => ($("#tab-profile").click(), $("#tab-profile").focus()) } }, "See your persona")),
       application.backup
         ? [el("p", {}, "Previous version saved as ", el("code", {}, application.backup), "."), el("p", {}, "Restore it with ", el("code", {}, hint), ".")]
         : el("p", {}, "There was no core.json before, so no backup was needed."),
@@ -747,6 +953,10 @@ async function refreshSessions() {
 function renderBanners() {
   const box = $("#banners");
   clear(box);
+  // While an unfinished interview waits, resuming it is the main action, not starting another.
+  const waiting = app.sessions.some((summary) => UNFINISHED.has(summary.state) && summary.session_id !== app.sessionId);
+  $("#start-button").classList.toggle("primary", !waiting);
+  $("#start-button").textContent = waiting ? "Start another interview" : "Start a new interview";
   for (const summary of app.sessions) {
     if (!UNFINISHED.has(summary.state) || summary.session_id === app.sessionId) continue;
     const id = summary.session_id;
@@ -890,6 +1100,8 @@ function wireControls() {
   $("#review-button").addEventListener("click", () => app.review.open());
   $("#conflict-theirs").addEventListener("click", () => resolveConflict(false));
   $("#conflict-mine").addEventListener("click", () => resolveConflict(true));
+  $("#offer-use").addEventListener("click", () => takeOffer(true));
+  $("#offer-dismiss").addEventListener("click", () => takeOffer(false));
   $("#skip-button").addEventListener("click", skipQuestion);
   $("#composer").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -899,16 +1111,29 @@ function wireControls() {
   textarea.addEventListener("input", () => {
     updateCount();
     showComposerError("");
+    if (draft.questionId) rememberLocal();
     if (draft.questionId && !draft.conflict) {
       setDraftStatus(textarea.value === draft.sentText ? "Draft saved" : "Unsaved changes");
       scheduleDraft();
     }
   });
   textarea.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    if (isSendKey(event)) {
       event.preventDefault();
       submitAnswer();
     }
+  });
+  const ctrlSetting = $("#ctrl-enter-setting");
+  ctrlSetting.checked = sendWithCtrlEnter();
+  renderSendHint();
+  ctrlSetting.addEventListener("change", () => {
+    try {
+      localStorage.setItem(CTRL_ENTER_KEY, ctrlSetting.checked ? "1" : "0");
+    } catch {
+      // storage disabled: the choice lasts for this page only
+    }
+    app.ctrlEnter = ctrlSetting.checked;
+    renderSendHint();
   });
   window.addEventListener("pagehide", () => {
     // Leaving the page: send what was typed (best effort; the server also autosaves).
@@ -916,28 +1141,61 @@ function wireControls() {
   });
 }
 
+function sendWithCtrlEnter() {
+  if (typeof app.ctrlEnter === "boolean") return app.ctrlEnter;
+  let stored = null;
+  try {
+    stored = localStorage.getItem(CTRL_ENTER_KEY);
+  } catch {
+    // storage disabled: fall back to the device's default
+  }
+  if (stored !== null) return stored === "1";
+  // On a touch keyboard Enter is the only way to break a line, so it does not send there.
+  return window.matchMedia("(pointer: coarse)").matches;
+}
+
+/** Enter sends (Shift+Enter is a new line); with the setting on, only Ctrl/⌘+Enter sends. */
+function isSendKey(event) {
+  if (event.key !== "Enter" || event.isComposing) return false;
+  if (event.ctrlKey || event.metaKey) return true;
+  return !sendWithCtrlEnter() && !event.shiftKey && !event.altKey;
+}
+
+function renderSendHint() {
+  $("#send-hint").textContent = sendWithCtrlEnter()
+    ? "Ctrl+Enter (⌘+Enter on a Mac) sends your answer; Enter starts a new line."
+    : "Enter sends your answer; Shift+Enter starts a new line.";
+}
+
 async function whoAmI() {
   try {
-    const response = await fetch("/api/me", { credentials: "same-origin", headers: { accept: "application/json" } });
+    const response = await fetch("/api/me?optional=1", { credentials: "same-origin", headers: { accept: "application/json" } });
     if (response.status === 401) return { loggedIn: false };
     if (!response.ok) return { loggedIn: null };
-    return { loggedIn: true, ...(await response.json()) };
+    const me = await response.json();
+    return me.user ? { loggedIn: true, ...me } : { loggedIn: false };
   } catch {
     return { loggedIn: null }; // the server is unreachable: the socket will keep trying
   }
 }
 
 async function main() {
-  setupTabs("#main-tabs");
-  setupTabs("#system-tabs");
+  setupTabs("#main-tabs", (id) => id === "tab-server" && renderServer());
+  setupTabs("#persona-tabs", (id) => id === "tab-profile" && app.personaView.refresh());
+  app.personaView = new PersonaView({ onName: (name) => setName(name), toast });
+  $("#server-refresh").addEventListener("click", renderServer);
   wireControls();
   const me = await whoAmI();
   if (me.loggedIn === false) {
-    showStatus({ status: "closed" });
+    showStatus({ status: "logged-out" });
     showLogin("You are not logged in.");
     return;
   }
-  if (me.loggedIn) showIdentity(me.user, me.backend);
+  if (me.loggedIn) {
+    app.user = me.user;
+    setName(me.name || "");
+    showIdentity(me.user, me.backend);
+  }
 
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const conn = new Connection(`${scheme}//${location.host}/ws`);
@@ -947,6 +1205,11 @@ async function main() {
     view: () => app.view,
     sessionId: () => app.sessionId,
     onChanged: () => refreshSessions(),
+    onShowPersona: () => {
+      $("#tab-persona").click();
+      $("#tab-profile").click();
+      $("#tab-profile").focus();
+    },
   });
   app.transcript = new TranscriptDialog();
   conn.addEventListener("status", (event) => showStatus(event.detail));
@@ -954,6 +1217,7 @@ async function main() {
     const welcome = event.detail;
     app.config = welcome.config;
     app.myConnections.add(welcome.connection_id);
+    app.user = welcome.user;
     showIdentity(welcome.user, welcome.backend);
     // Until the full list arrives, the welcome's incomplete sessions drive the banner.
     const known = new Map(app.sessions.map((s) => [s.session_id, s]));
@@ -968,7 +1232,10 @@ async function main() {
   conn.addEventListener("notice", (event) => toast(event.detail.message || "The server reported an error."));
   conn.addEventListener("fatal", (event) => {
     const { code, reason } = event.detail;
-    if (code === 4401) showLogin("Your login has expired or was revoked. Please log in again.");
+    if (code === 4401) {
+      showStatus({ status: "logged-out" });
+      showLogin("Your login has expired or was revoked. Please log in again.");
+    }
     else toast(`The server closed the connection: ${reason || code}. Reload the page to try again.`);
   });
   conn.start();

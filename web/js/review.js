@@ -4,6 +4,9 @@
 import { $, el, fill, clear, formatDate, plural } from "./dom.js";
 import { renderDiff } from "./diff.js";
 import { categoryLabel, questionText } from "./model.js";
+import { editableFields, hasContent, isEvidence, mainText, sentence } from "./review-rows.js";
+
+const SELECTION_DELAY_MS = 150;
 
 const STRATEGY_ORDER = ["merge", "replace", "append"];
 const STRATEGY_LABELS = { merge: "Merge", replace: "Replace", append: "Append" };
@@ -75,8 +78,14 @@ export class ReviewDialog {
    * @param {() => string|null} options.sessionId  the open session's id
    * @param {() => void} options.onChanged         the session was applied or discarded
    */
-  constructor({ conn, view, sessionId, onChanged }) {
+  constructor({ conn, view, sessionId, onChanged, onShowPersona }) {
     this.conn = conn;
+    this.onShowPersona = onShowPersona;
+    this.edits = new Map(); // change id -> {field: text} (field "" for a string item)
+    this.editing = new Set(); // change ids whose wording form is open
+    this.selectionTimer = null;
+    this.selectionSerial = 0;
+    this.seenProposed = new Map(); // strategy -> JSON of its full proposal, to spot equal results
     this.view = view;
     this.sessionId = sessionId;
     this.onChanged = onChanged;
@@ -105,6 +114,10 @@ export class ReviewDialog {
     this.ready = null;
     this.applied = null;
     this.unticked.clear();
+    this.edits.clear();
+    this.editing.clear();
+    this.seenProposed.clear();
+    $("#review-note").hidden = false;
     $("#review-conflict").hidden = true;
     $("#review-result").hidden = true;
     $("#review-body").hidden = true;
@@ -156,11 +169,19 @@ export class ReviewDialog {
       this.status(`Reading your answers with the ${frame.backend}…`);
     } else if (frame.type === "review.ready") {
       if (frame.strategy !== this.strategy) return; // an older request; the newer one follows
+      // Rewordings follow their change across previews while its id (identity, kind,
+      // values) stays the same; a change that is gone takes its rewording with it.
+      const ids = new Set((frame.changes || []).map((change) => change.id));
+      for (const id of [...this.edits.keys()]) if (!ids.has(id)) this.edits.delete(id);
+      for (const id of [...this.editing]) if (!ids.has(id)) this.editing.delete(id);
       this.ready = frame;
+      this.seenProposed.set(frame.strategy, JSON.stringify(frame.proposed));
       this.waiting = false;
       this.status("");
       this.render();
-    } else if (frame.type === "session.applied") {
+      if (this.edits.size || this.unticked.size) this.scheduleSelection();
+    } else if (frame.type === "session.applied" && !this.applying) {
+      // Applied from another tab; our own apply shows its result when its ack arrives.
       this.showApplied(frame);
     }
   }
@@ -207,56 +228,196 @@ export class ReviewDialog {
     }
   }
 
+  visibleChanges(ready) {
+    return (ready.changes || []).filter((change) => !isEvidence(change));
+  }
+
   renderChanges(ready) {
     const list = $("#change-list");
     clear(list);
-    const changes = ready.changes || [];
+    const changes = this.visibleChanges(ready);
     if (!changes.length) {
       list.append(el("li", { className: "muted" }, "No changes: your persona already says all of this."));
       return;
     }
-    for (const change of changes) {
-      const id = `change-${change.id}`;
-      const box = el("input", {
-        type: "checkbox",
-        id,
-        checked: !this.unticked.has(change.id),
-        dataset: { changeId: change.id },
-        on: {
-          change: (event) => {
-            if (event.target.checked) this.unticked.delete(change.id);
-            else this.unticked.add(change.id);
-            this.renderActions();
-          },
-        },
-      });
-      const detail = [];
-      if (change.old !== null && change.old !== undefined) detail.push(el("span", { className: "old" }, el("span", { className: "visually-hidden" }, "was: "), brief(change.old)));
-      if (change.new !== null && change.new !== undefined) detail.push(el("span", { className: "new" }, el("span", { className: "visually-hidden" }, "becomes: "), brief(change.new)));
+    for (const change of changes) list.append(this.changeRow(ready, change));
+    if ((ready.changes || []).some(isEvidence)) {
       list.append(
-        el(
-          "li",
-          { className: `change kind-${change.kind}` },
-          box,
-          el(
-            "label",
-            { htmlFor: id },
-            el("span", { className: "summary" }, change.summary),
-            el("span", { className: "path small muted" }, `${change.kind} · ${change.path}`),
-          ),
-          detail.length ? el("div", { className: "values small" }, detail) : null,
-        ),
+        el("li", { className: "small muted" }, "Which answer supports each item is saved with it automatically (under x-personagen in core.json), for the items you apply."),
       );
     }
   }
 
-  renderDiff(ready) {
-    const { table, removed, added, unchanged } = renderDiff(ready.current, ready.proposed);
+  changeRow(ready, change) {
+    const id = `change-${change.id}`;
+    const box = el("input", {
+      type: "checkbox",
+      id,
+      checked: !this.unticked.has(change.id),
+      dataset: { changeId: change.id },
+      on: {
+        change: (event) => {
+          if (event.target.checked) this.unticked.delete(change.id);
+          else this.unticked.add(change.id);
+          this.renderActions();
+          this.scheduleSelection();
+        },
+      },
+    });
+    const edit = this.edits.get(change.id);
+    const editedMain = edit ? edit.value || edit.goal || edit.text || edit[""] || null : null;
+    const words = sentence(change, ready, this.view(), editedMain);
+    const fields = editableFields(change);
+    const row = el(
+      "li",
+      { className: `change kind-${change.kind}`, dataset: { changeId: change.id } },
+      box,
+      el(
+        "label",
+        { htmlFor: id },
+        el("span", { className: "summary" }, words.lead, words.subject ? [" ", el("em", {}, words.subject)] : null),
+        words.source ? el("span", { className: "small muted" }, words.source) : null,
+        edit ? el("span", { className: "small" }, "Reworded by you") : null,
+      ),
+      el(
+        "details",
+        { className: "path" },
+        el("summary", {}, "Details"),
+        el("p", {}, el("code", {}, change.path), ` · ${change.kind}`),
+        change.old !== null && change.old !== undefined ? el("p", { className: "old" }, "was: ", brief(change.old)) : null,
+        change.new !== null && change.new !== undefined ? el("p", { className: "new" }, "becomes: ", brief(this.editedValue(change))) : null,
+      ),
+    );
+    if (fields.length && !this.unticked.has(change.id)) row.append(this.wordingForm(change, fields));
+    return row;
+  }
+
+  editedValue(change) {
+    const edit = this.edits.get(change.id);
+    if (!edit) return change.new;
+    if (typeof change.new === "string") return edit[""];
+    return { ...change.new, ...edit };
+  }
+
+  wordingForm(change, fields) {
+    const open = this.editing.has(change.id);
+    const holder = el("div", { className: "edit-item" });
+    if (!open) {
+      holder.append(
+        el("button", { type: "button", className: "linkish", on: { click: () => this.toggleWording(change.id, true) } }, "Edit the wording"),
+      );
+      return holder;
+    }
+    const current = this.edits.get(change.id) || {};
+    for (const [field, text] of fields) {
+      const inputId = `edit-${change.id}-${field || "text"}`;
+      const input = el(field === "description" ? "textarea" : "input", {
+        id: inputId,
+        value: field in current ? current[field] : text,
+        attrs: { maxlength: 2000 },
+        on: { input: (event) => this.setEdit(change, field, event.target.value) },
+      });
+      input.value = field in current ? current[field] : text;
+      holder.append(el("label", { htmlFor: inputId }, field ? mainLabel(field) : "Text"), input);
+    }
+    holder.append(
+      el("div", {}, el("button", { type: "button", on: { click: () => this.toggleWording(change.id, false) } }, "Done editing"),
+        " ",
+        this.edits.has(change.id) ? el("button", { type: "button", className: "linkish", on: { click: () => this.resetWording(change.id) } }, "Undo my rewording") : null),
+    );
+    return holder;
+  }
+
+  toggleWording(changeId, open) {
+    if (open) this.editing.add(changeId);
+    else this.editing.delete(changeId);
+    this.renderChanges(this.ready);
+    const target = document.querySelector(open ? `#change-list li[data-change-id="${changeId}"] .edit-item input, #change-list li[data-change-id="${changeId}"] .edit-item textarea` : `#change-list li[data-change-id="${changeId}"] input[type=checkbox]`);
+    if (target) target.focus();
+  }
+
+  resetWording(changeId) {
+    this.edits.delete(changeId);
+    this.editing.delete(changeId);
+    this.renderChanges(this.ready);
+    this.scheduleSelection();
+  }
+
+  setEdit(change, field, text) {
+    const original = typeof change.new === "string" ? change.new : change.new[field];
+    const edit = { ...(this.edits.get(change.id) || {}) };
+    if (text.trim() === String(original).trim()) delete edit[field];
+    else edit[field] = text;
+    if (Object.keys(edit).length) this.edits.set(change.id, edit);
+    else this.edits.delete(change.id);
+    this.scheduleSelection();
+  }
+
+  /** Ask the server what applying these ticks and rewordings would write; show that. */
+  scheduleSelection() {
+    clearTimeout(this.selectionTimer);
+    $("#diff-summary").textContent = "Updating the proposed side…";
+    this.selectionTimer = setTimeout(() => this.fetchSelection(), SELECTION_DELAY_MS);
+  }
+
+  async fetchSelection() {
+    const ready = this.ready;
+    if (!ready) return;
+    const serial = ++this.selectionSerial;
+    try {
+      const response = await fetch(`/api/sessions/${encodeURIComponent(this.sessionId())}/selection`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(this.applyFields()),
+      });
+      const body = await response.json();
+      if (serial !== this.selectionSerial || ready !== this.ready) return;
+      if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+      this.renderDiff(ready, body.persona);
+    } catch (error) {
+      if (serial === this.selectionSerial) $("#diff-summary").textContent = `The proposed side could not be updated: ${error.message}`;
+    }
+  }
+
+  /** The review.apply fields for what is ticked and reworded now (evidence goes along). */
+  applyFields() {
+    const ready = this.ready;
+    const edits = {};
+    const chosen = new Set(this.chosen());
+    for (const [id, edit] of this.edits) {
+      if (!chosen.has(id)) continue;
+      const change = ready.changes.find((c) => c.id === id);
+      edits[id] = typeof change.new === "string" ? edit[""] : edit;
+    }
+    return { strategy: ready.strategy, base_digest: ready.base_digest, change_ids: this.chosen(), edits: Object.keys(edits).length ? edits : null };
+  }
+
+  renderDiff(ready, proposed = null) {
+    const shown = proposed || ready.proposed;
+    const { table, removed, added, unchanged } = renderDiff(ready.current, shown);
     fill($("#diff-box"), table);
     $("#diff-box").dataset.strategy = ready.strategy;
+    $("#diff-box").dataset.selection = proposed ? "chosen" : "all";
     $("#diff-summary").textContent = unchanged
-      ? "The proposed core.json is the same as the current one."
-      : `${plural(removed, "line")} removed or changed on the left, ${plural(added, "line")} added or changed on the right (${STRATEGY_LABELS[ready.strategy] || ready.strategy}). Unticked changes are still shown here; they are left out when you apply.`;
+      ? "With what is ticked, core.json stays as it is."
+      : `${plural(removed, "line")} removed or changed on the left, ${plural(added, "line")} added or changed on the right: exactly what Apply writes with what is ticked now (${STRATEGY_LABELS[ready.strategy] || ready.strategy}).`;
+    this.renderSameNote(ready);
+  }
+
+  /** Say why switching strategies changes nothing, when it does not. */
+  renderSameNote(ready) {
+    const note = $("#strategy-same");
+    const mine = this.seenProposed.get(ready.strategy);
+    const twins = [...this.seenProposed].filter(([name, json]) => name !== ready.strategy && json === mine).map(([name]) => STRATEGY_LABELS[name] || name);
+    let text = "";
+    if (!hasContent(ready.current)) {
+      text = "Your persona is empty so far, so Merge, Replace and Append all give the same result: they only differ in what happens to entries that are already there.";
+    } else if (twins.length) {
+      text = `${twins.join(" and ")} gave the same result here: the interview found nothing that those strategies treat differently in your current persona.`;
+    }
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   renderDraft(ready) {
@@ -300,14 +461,15 @@ export class ReviewDialog {
     }
   }
 
+  /** The ticked visible change ids (evidence changes are added by the server). */
   chosen() {
-    return ((this.ready && this.ready.changes) || []).map((c) => c.id).filter((id) => !this.unticked.has(id));
+    return ((this.ready && this.ready.changes) || []).filter((c) => !isEvidence(c)).map((c) => c.id).filter((id) => !this.unticked.has(id));
   }
 
   renderActions() {
     const button = $("#apply-button");
     const count = this.chosen().length;
-    const total = ((this.ready && this.ready.changes) || []).length;
+    const total = this.ready ? this.visibleChanges(this.ready).length : 0;
     button.disabled = this.waiting || this.applying || !this.ready || count === 0 || Boolean(this.applied);
     button.textContent = this.applying
       ? "Applying…"
@@ -326,13 +488,10 @@ export class ReviewDialog {
     $("#review-conflict").hidden = true;
     this.renderActions();
     try {
-      const ack = await this.conn.request("review.apply", {
-        session_id: this.sessionId(),
-        strategy: ready.strategy,
-        base_digest: ready.base_digest,
-        change_ids: this.chosen(),
-      });
-      this.showApplied({ strategy: ready.strategy, change_ids: ack.change_ids, backup: ack.backup, restore_hint: restoreHint(ack.backup) });
+      const fields = this.applyFields();
+      const visible = fields.change_ids.length;
+      const ack = await this.conn.request("review.apply", { session_id: this.sessionId(), ...fields });
+      this.showApplied({ strategy: ready.strategy, change_ids: ack.change_ids, visible, edited: fields.edits ? Object.keys(fields.edits).length : 0, backup: ack.backup, restore_hint: restoreHint(ack.backup) });
     } catch (error) {
       if (error.code === "conflict") {
         $("#review-conflict").hidden = false;
@@ -351,18 +510,39 @@ export class ReviewDialog {
     this.applied = result;
     const box = $("#review-result");
     const hint = result.restore_hint || restoreHint(result.backup);
+    const known = (this.ready && this.ready.changes) || [];
+    const count = result.visible ?? result.change_ids.filter((id) => !known.some((c) => c.id === id && isEvidence(c))).length;
+    const backupName = result.backup ? result.backup.split("/").pop() : null;
     fill(
       box,
-      el("h3", {}, "Applied"),
-      el("p", {}, `${plural(result.change_ids.length, "change")} written to your core.json with the ${STRATEGY_LABELS[result.strategy] || result.strategy} strategy.`),
+      el("h3", {}, "Applied: your persona is updated"),
+      el(
+        "p",
+        {},
+        `${plural(count, "change")} written to your core.json with the ${STRATEGY_LABELS[result.strategy] || result.strategy} strategy`,
+        result.edited ? `, ${plural(result.edited, "item")} in your own wording` : "",
+        ".",
+      ),
       result.backup
         ? [
-            el("p", {}, "The previous version was saved as ", el("code", {}, result.backup), "."),
-            el("p", {}, "To go back to it, run this on the server: ", el("code", { className: "restore-hint" }, hint)),
+            el(
+              "p",
+              {},
+              "The previous version was saved as ",
+              el("a", { href: `/api/persona/backups/${encodeURIComponent(backupName)}`, target: "_blank", rel: "noopener", className: "backup-link" }, el("code", {}, result.backup)),
+              ". You can restore it from Your persona → History.",
+            ),
+            el("p", { className: "small muted" }, "Or on the server: ", el("code", { className: "restore-hint" }, hint)),
           ]
         : el("p", {}, "There was no core.json before, so no backup was needed."),
-      el("button", { type: "button", className: "primary", on: { click: () => this.close() } }, "Done"),
+      el(
+        "div",
+        { className: "composer-actions" },
+        el("button", { type: "button", className: "primary", on: { click: () => (this.close(), this.onShowPersona && this.onShowPersona()) } }, "See your persona"),
+        el("button", { type: "button", on: { click: () => this.close() } }, "Done"),
+      ),
     );
+    $("#review-note").hidden = true;
     box.hidden = false;
     $("#review-body").hidden = true;
     $("#review-actions").hidden = true;
@@ -423,7 +603,7 @@ export class TranscriptDialog {
         ? el(
             "p",
             {},
-            `Applied ${formatDate(application.applied_at)} with the ${application.strategy} strategy (${plural(application.change_ids.length, "change")}).`,
+            `Applied ${formatDate(application.applied_at)} with the ${application.strategy} strategy.`,
             application.backup ? [" Backup: ", el("code", {}, application.backup), ". Restore with ", el("code", {}, restoreHint(application.backup)), "."] : "",
           )
         : null,
@@ -431,4 +611,8 @@ export class TranscriptDialog {
     );
     renderTranscript($("#transcript-list"), view);
   }
+}
+
+function mainLabel(field) {
+  return { value: "Value", goal: "Goal", description: "In your words", text: "Text" }[field] || field.charAt(0).toUpperCase() + field.slice(1);
 }

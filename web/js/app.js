@@ -4,6 +4,7 @@ import { Connection } from "./connection.js";
 import { $, el, fill, clear, formatDate, plural } from "./dom.js";
 import * as model from "./model.js";
 import { ReviewDialog, TranscriptDialog } from "./review.js";
+import { applySummaryEvent, renderSummaries } from "./summary.js";
 
 const DRAFT_DEBOUNCE_MS = 1200;
 
@@ -197,6 +198,7 @@ function onSessionFrame(frame) {
     return;
   }
   if (!app.view) return;
+  if (applySummaryEvent(app.view, frame)) return renderSummaries(app.view, $("#summaries"), command);
   const kind = model.applyEvent(app.view, frame);
   switch (kind) {
     case "question.delta":
@@ -502,6 +504,7 @@ function renderInterview() {
   renderControls(view);
   renderCrisis(view);
   renderLog(view);
+  renderSummaries(view, $("#summaries"), command);
   renderCurrent(view);
   renderComposer(view);
   renderDone(view);

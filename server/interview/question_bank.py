@@ -569,14 +569,23 @@ def _fill(template: str, clause: str) -> str:
     return template.format(clause=clause, Clause=clause[:1].upper() + clause[1:])
 
 
+# A clause that ends by pointing elsewhere ("you've done two", "you still am"): not whole.
+_ELLIPTICAL = re.compile(
+    r"\b(?:one|two|three|four|five|it|that|this|them|some|any|too|so|either|neither|am|is|"
+    r"are|was|were|do|did|have|has)$",
+    re.IGNORECASE,
+)
+_NOUN_VERB = re.compile(r"^[a-z]{4,} (?:[a-z]+ly )?[a-z]{3,}(?<!ss)s\b")
 # Said back, these read as advice ("You need to know ..."): not restated.
 _DIRECTIVE = re.compile(r"\byou (?:need to|have to|should|must|ought to|had better)\b", re.I)
 
 
 def _restatable(clause: str) -> bool:
     """A clause that reads as a whole sentence: the person as subject, or a finite verb."""
-    if _DIRECTIVE.search(clause):
+    if _DIRECTIVE.search(clause) or _ELLIPTICAL.search(clause):
         return False
+    if _NOUN_VERB.match(clause):
+        return True  # "honesty guides ...": a subject and a present-tense verb
     return bool(
         _SUBJECT_START.match(clause) or re.match(r"^you(?:r|'re|'ve|'d|'ll)?\b", clause)
     ) or (bool(_FINITE.search(clause)) and _substance(clause) >= _MIN_RESTATED_SUBSTANCE)
@@ -773,7 +782,8 @@ class _Reflector:
             deeper = self.complex(primary[1])
         parts = [part for part in (text, deeper) if part]
         if ack is not None:
-            parts = [ack, *parts[-1:]]  # acknowledgement, then one reflection: kept short
+            # The acknowledgement stands in for a restatement: the loss is not repeated back.
+            parts = [ack, deeper] if deeper else [ack]
         if refers_back and text is not None and deeper is not None and ack is None:
             parts = [deeper, text]  # "that" in the question points at the restatement
         if not parts:

@@ -639,9 +639,14 @@ def _short(text: str, limit: int = 9) -> str | None:
     return None
 
 
+_OUR = re.compile(r"\b(we|our|ours|us|ourselves)\b", re.IGNORECASE)
+_OUR_TO_YOUR = {"we": "you", "our": "your", "ours": "yours", "us": "you", "ourselves": "yourselves"}
+
+
 def _phrase(text: str) -> str | None:
     """An extracted phrase in the second person, short and safe to say back, or None."""
-    short = _short(_to_second_person(_straight(text).strip().rstrip(".!?;:,")))
+    plain = _OUR.sub(lambda m: _OUR_TO_YOUR[m.group(1).lower()], _straight(text).strip())
+    short = _short(_to_second_person(plain.rstrip(".!?;:,")))
     if short is None or not safe_to_echo(short) or _OTHER_PERSON_THIRD.search(short):
         return None
     return short[:1].lower() + short[1:]
@@ -751,14 +756,20 @@ class _Reflector:
     def _used(self, *clauses: str) -> bool:
         return any(clause.lower() in self.asked for clause in clauses)
 
-    def complex(self, taken: Sequence[str]) -> str | None:
-        """A complex reflection of the fresh answer, or a link to an earlier one."""
+    def inferred(self) -> str | None:
+        """A complex reflection of the fresh answer's meaning, value or feeling."""
         if not self.fresh or self.previous is None:
             return None
         for text in inferred_reflections(self.previous, self.request.config, self.seed):
             if text.lower() not in self.asked and not _touches_refused(text, self.avoid):
                 return text
-        fresh = _topic_stems(" ".join(taken))
+        return None
+
+    def link(self, taken: Sequence[str]) -> str | None:
+        """A link from the fresh answer to an earlier one sharing a topic word."""
+        if not self.fresh or self.previous is None:
+            return None
+        fresh = _topic_stems(self.previous.answer or "")
         for turn in reversed(self.answered):
             if turn is self.previous:
                 continue
@@ -775,17 +786,20 @@ class _Reflector:
         if not self.fresh or self.previous is None:
             return []
         ack = acknowledgement(self.previous.answer or "", self.seed)
-        deeper = self.complex(())
+        deeper = self.inferred()
         primary = self.primary(cue, deeper)
-        text = primary[0] if primary is not None else None
-        if deeper is None and primary is not None:
-            deeper = self.complex(primary[1])
-        parts = [part for part in (text, deeper) if part]
+        text, taken = primary if primary is not None else (None, ())
         if ack is not None:
             # The acknowledgement stands in for a restatement: the loss is not repeated back.
             parts = [ack, deeper] if deeper else [ack]
-        if refers_back and text is not None and deeper is not None and ack is None:
-            parts = [deeper, text]  # "that" in the question points at the restatement
+        elif text is None:
+            # Nothing to restate: the meaning, then how it ties to something said before.
+            parts = [part for part in (deeper, self.link(())) if part]
+        else:
+            deeper = deeper or self.link(taken)
+            parts = [part for part in (text, deeper) if part]
+            if refers_back and deeper is not None:
+                parts = [deeper, text]  # "that" in the question points at the restatement
         if not parts:
             return []
         full = " ".join(parts)

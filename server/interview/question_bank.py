@@ -726,6 +726,7 @@ class _Reflector:
             and not detect_crisis(previous.answer or "").crisis
         )
         self.answered = [turn for turn in turns if turn.answered and turn.answer]
+        self._inferred: list[str] | None = None
 
     def _unused(self, clauses: Sequence[str], *also: str) -> list[str]:
         return [c for c in clauses if c.lower() not in self.asked and c not in also]
@@ -760,7 +761,9 @@ class _Reflector:
         """A complex reflection of the fresh answer's meaning, value or feeling."""
         if not self.fresh or self.previous is None:
             return None
-        for text in inferred_reflections(self.previous, self.request.config, self.seed):
+        if self._inferred is None:  # extraction runs once per request, not once per candidate
+            self._inferred = inferred_reflections(self.previous, self.request.config, self.seed)
+        for text in self._inferred:
             if text.lower() not in self.asked and not _touches_refused(text, self.avoid):
                 return text
         return None

@@ -10,8 +10,15 @@ callers leave out any phrase it refuses, never "fix" it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from server.interview.safety import detect_crisis, has_name, special_categories
+from server.interview.safety import (
+    detect_crisis,
+    has_name,
+    name_spans,
+    special_categories,
+    split_sentences,
+)
 
 # Health, treatment and medication words, beyond what special_categories knows: the echo
 # guard errs toward leaving a phrase out.
@@ -39,9 +46,30 @@ _NUMBER = re.compile(r"\d{5,}|\d+(?:[-. /]\d+){2,}|\+\d|\b\d{3,4}[-. ]\d{3,4}\b"
 _EMAIL_OR_LINK = re.compile(r"\S+@\S+|https?://|www\.", re.IGNORECASE)
 
 
+_YOU = {
+    "you": "I",
+    "your": "my",
+    "yours": "mine",
+    "yourself": "myself",
+    "you're": "I'm",
+    "you've": "I've",
+    "you'd": "I'd",
+    "you'll": "I'll",
+}
+_YOU_WORD = re.compile(r"\b(?:you're|you've|you'd|you'll|yourself|yours|your|you)\b", re.I)
+
+
+def _first_person(text: str, you: str = "I") -> str:
+    """A phrase said back ("you ...") as the person said it, for the crisis check; ``you``
+    is what a bare "you" becomes (the subject "I" or the object "me")."""
+    mapping = {**_YOU, "you": you}
+    return _YOU_WORD.sub(lambda m: mapping[m.group(0).lower()], text)
+
+
 def sensitive_reason(text: str, sentence_start: bool = False) -> str | None:
     """Why ``text`` must not be said back to the person, or None when it may be."""
-    if detect_crisis(text).crisis:
+    said = (text, _first_person(text), _first_person(text, "me"))
+    if any(detect_crisis(version).crisis for version in said):
         return "crisis content"
     if _HEALTH.search(text):
         return "health detail"
@@ -59,3 +87,22 @@ def sensitive_reason(text: str, sentence_start: bool = False) -> str | None:
 def safe_to_echo(text: str, sentence_start: bool = False) -> bool:
     """Whether the interviewer may repeat ``text`` (see the module docstring)."""
     return sensitive_reason(text, sentence_start) is None
+
+
+def echoed_sensitive(question: str, answers: Sequence[str]) -> str | None:
+    """Why a written question must not be asked because it says back something sensitive.
+
+    For questions a model wrote: a health detail, an address, an identifying number or a
+    contact detail anywhere in it, or a name that appears in one of the person's ``answers``.
+    The reason never quotes what was found (it may be shown to the person).
+    """
+    if _HEALTH.search(question):
+        return "the question repeats a health detail"
+    if _ADDRESS.search(question) or _NUMBER.search(question) or _EMAIL_OR_LINK.search(question):
+        return "the question repeats an address, a number or a contact detail"
+    said = " ".join(answers)
+    for sentence in split_sentences(question):
+        for start, end in name_spans(sentence, sentence_start=True):
+            if re.search(rf"\b{re.escape(sentence[start:end])}\b", said):
+                return "the question repeats a name the person mentioned"
+    return None

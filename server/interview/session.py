@@ -43,6 +43,7 @@ from server.errors import (
 from server.interview.coverage import ClosedQuestion, Progress, compute_progress
 from server.interview.model import QuestionSource, Turn
 from server.interview.safety import detect_crisis
+from server.interview.summary import without_taken_back
 from server.persona.draft import PersonaDraft
 
 State = Literal["active", "paused", "completed", "finalized", "applied", "discarded"]
@@ -303,6 +304,19 @@ class Session(BaseModel):
                 )
             )
         return self.turns() + tuple(corrections)
+
+    def corrections(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each summary correction with the answers its summary covered (crisis ones left out)."""
+        found = []
+        for summary in self.summaries:
+            resolution = self.resolutions.get(summary.id)
+            if (
+                resolution is not None
+                and resolution.verdict == "corrected"
+                and not resolution.crisis
+            ):
+                found.append((resolution.text, summary.covers))
+        return found
 
     def summarized_ids(self) -> set[str]:
         """Ids of the answered turns some summary already covered."""
@@ -657,7 +671,7 @@ class Session(BaseModel):
         self._require("finalize", "completed")
         allowed = [turn.question_id for turn in self.evidence_turns() if turn.answered]
         review = Review(
-            draft=draft.keep_evidenced_by(allowed),
+            draft=without_taken_back(draft.keep_evidenced_by(allowed), self.corrections()),
             extraction_source=extraction_source,
             notes=tuple(notes),
             finalized_at=now,

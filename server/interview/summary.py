@@ -184,3 +184,73 @@ def plan_summary(
     if not topic:
         return None
     return summarize((left,), topic, config)
+
+
+# -- corrections that take something back ---------------------------------------------------
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|won'?t|nor|"
+    r"no longer|rather than|instead of|wrong about)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    re.findall(
+        r"[a-z]+",
+        "a an the and or to of in on at for with my your you i me it is are was be been "
+        "want wants like would some any this that these those",
+    )
+)
+_NEGATION_REACH = 3
+
+
+def _content(text: str) -> set[str]:
+    return {
+        word
+        for word in re.findall(r"[a-z]+", second_person(text).lower())
+        if len(word) > 2 and word not in _STOP
+    }
+
+
+def negates(correction: str, text: str) -> bool:
+    """Whether ``correction`` takes ``text`` back: a content word of ``text`` comes within a
+    few words after a negation ("Not a shop: ...", "I'm no longer into chess")."""
+    wanted = _content(text)
+    for match in _NEGATION.finditer(correction):
+        following = re.findall(r"[a-z']+", correction[match.end() :].lower())[:_NEGATION_REACH]
+        if wanted & set(following):
+            return True
+    return False
+
+
+def _item_text(item: DraftItem) -> str:
+    if isinstance(item, ValueItem):
+        return item.value
+    if isinstance(item, GoalItem):
+        return item.goal
+    return item.text if isinstance(item, TextItem) else ""
+
+
+def without_taken_back(
+    draft: PersonaDraft, corrections: Sequence[tuple[str, Sequence[str]]]
+) -> PersonaDraft:
+    """``draft`` without the items a correction took back.
+
+    ``corrections`` holds (correction text, ids of the answers its summary covered). Only an
+    item that rests on those answers alone can be taken back by it.
+    """
+
+    def taken_back(item: DraftItem) -> bool:
+        text = _item_text(item)
+        return any(
+            set(item.evidence) <= set(covers) and negates(correction, text)
+            for correction, covers in corrections
+        )
+
+    update: dict[str, object] = {}
+    for name in type(draft).model_fields:
+        value = getattr(draft, name)
+        if isinstance(value, DraftItem):
+            update[name] = None if taken_back(value) else value
+        elif isinstance(value, tuple) and value and isinstance(value[0], DraftItem):
+            update[name] = tuple(item for item in value if not taken_back(item))
+    return draft.model_copy(update=update)

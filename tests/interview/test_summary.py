@@ -155,3 +155,26 @@ def test_summary_due_follows_the_policy_and_never_after_a_crisis() -> None:
     answered(session, "goals", "Some days I don't want to wake up at all anymore.", journal)
     assert session.state == "paused"
     assert summary_due(session, CONFIG) is None
+
+
+def test_a_correction_that_takes_an_item_back_removes_it_from_the_review() -> None:
+    journal: list[dict[str, object]] = []
+    session = Session.new("s", "alice", T0)
+    answered(session, "goals", "I want to open a bicycle repair shop in a few years.", journal)
+    commit(
+        session, session.offer_summary(("goals",), "So far I have: ...", (), ("q1",), T0), journal
+    )
+    correction = "Not a shop, really. I want to teach bicycle repair to teenagers instead."
+    commit(session, session.resolve_summary("s1", "c-1", correction, T0, CONFIG), journal)
+    commit(
+        session,
+        session.finish_early(T0, CONFIG.model_copy(update={"require_minimum_answers": 1})),
+        journal,
+    )
+    draft = extract_persona(ExtractionRequest("s", session.evidence_turns(), CONFIG))
+    assert any("shop" in goal.goal for goal in draft.goals)  # the answer still says so
+    commit(session, session.finalize(draft, "builtin", T0), journal)
+    assert session.review is not None
+    goals = [goal.goal for goal in session.review.draft.goals]
+    assert not any("shop" in goal for goal in goals), goals
+    assert any("teach bicycle repair" in goal for goal in goals), goals

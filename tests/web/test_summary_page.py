@@ -34,9 +34,15 @@ def test_a_summary_is_corrected_in_the_page(
     expect(card).to_contain_text("So far I have: patience matters to you")
     expect(card).not_to_contain_text("Rosalind")  # another person's name is never echoed
     card.get_by_role("button", name="Correct it").click()
-    card.get_by_label("Your correction, in your own words").fill(CORRECTION)
+    box = card.get_by_label("Your correction, in your own words")
+    box.fill(CORRECTION)
+    # The next question ends meanwhile; the correction being typed keeps the focus and text.
+    expect(page.locator("#current[data-state=asked]")).to_be_visible()
+    expect(box).to_be_focused()
+    expect(box).to_have_value(CORRECTION)
     card.get_by_role("button", name="Save correction").click()
-    expect(page.locator("#summaries .summary")).to_have_count(0)
+    # The card leaves on summary.resolved (a shared machine may be slow: a longer wait).
+    expect(page.locator("#summaries .summary")).to_have_count(0, timeout=15_000)
 
     summary = server_view(server, token)["summaries"][0]
     assert summary["resolution"]["verdict"] == "corrected"

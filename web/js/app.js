@@ -466,7 +466,8 @@ function showComposerError(text) {
 function focusComposer() {
   const textarea = $("#answer");
   const active = document.activeElement;
-  const idle = !active || active === document.body || active.closest("#interview");
+  // Never take the focus from a summary correction being typed.
+  const idle = !active || active === document.body || (active.closest("#interview") && !active.closest("#summaries"));
   if (idle && !$("#composer").hidden && !textarea.readOnly && !app.review.isOpen) textarea.focus({ preventScroll: false });
 }
 

@@ -179,7 +179,8 @@ _META = re.compile(
 )
 _LEADING_FILLER = re.compile(
     r"^(?:(?:and|but|so|well|also|honestly|really|actually|then|yeah|yes|oh|um|uh|hmm|ok|okay|"
-    r"(?:like|as) i (?:said|mentioned)|like|basically|i mean)\b[,\s]*)+",
+    r"(?:like|as) i (?:said|mentioned)|like|basically|i mean|i guess|i think|i suppose|"
+    r"i feel like|maybe|perhaps|probably)\b[,\s]*)+",
     re.IGNORECASE,
 )
 _BAD_START = _words(
@@ -269,9 +270,13 @@ def _head(clause: str) -> str:
 
 # Where a sentence joins two ideas: reflected separately, never glued together.
 _GLUE = re.compile(
-    r"\s+and\s+(?=(?:i|i'm|i've|that|it|my|we|then|now)\b)|[;\u2014\u2013]|\s-\s",
+    r"\s+and\s+(?=(?:i|i'm|i've|that|it|my|we|then|now)\b)|[;\u2014\u2013]|\s-\s"
+    r"|,\s+(?=(?:i|i'm|i've|people|my|we|they|he|she|it)\b)",
     re.IGNORECASE,
 )
+
+
+_CHAT_NOISE = re.compile(r"\s*\b(?:lol|lmao|haha+|hehe+|xd)\b[.!]*|\s*[:;]-?[)(dp]\s*", re.I)
 
 
 def _candidate_clauses(answer: str) -> Iterator[tuple[str, bool]]:
@@ -283,7 +288,7 @@ def _candidate_clauses(answer: str) -> Iterator[tuple[str, bool]]:
     lines = [line for line in _straight(answer).splitlines() if line.strip()]
     sentences = [s for line in lines for s in split_sentences(without_named_relations(line))]
     for sentence in sentences:
-        sentence = " ".join(sentence.rstrip(".!?;:,").split())
+        sentence = " ".join(_CHAT_NOISE.sub("", sentence).rstrip(".!?;:,").split())
         if not _GLUE.search(sentence):
             yield _head(sentence), True  # a sentence holding one idea
         parts = re.split(
@@ -308,6 +313,9 @@ def _substance(clause: str) -> int:
     )
 
 
+_INNER_HEDGE = re.compile(r"\b(?:kind of|sort of|kinda|sorta)\s+", re.IGNORECASE)
+
+
 def _usable_clause(
     clause: str, sentence_start: bool, first_person: bool = True, standalone: bool = False
 ) -> str | None:
@@ -316,7 +324,7 @@ def _usable_clause(
     ``standalone`` clauses are reflected away from their answer (in a summary), so they must
     not lean on the sentence around them ("it taught me that ...").
     """
-    stripped = _LEADING_FILLER.sub("", clause).strip()
+    stripped = _INNER_HEDGE.sub("", _LEADING_FILLER.sub("", clause)).strip()
     if stripped != clause:
         sentence_start = True  # the capital after a filler is a sentence start too
     words = stripped.split()
@@ -688,6 +696,8 @@ def inferred_reflections(turn: Turn, config: InterviewConfig, seed: int) -> list
         # A feeling is only inferred from the person's own, unguarded words about themselves.
         if not _FIRST_PERSON.search(sentence) or not safe_to_echo(sentence, True):
             continue
+        if re.search(r"\b(?:not|never|no)\b|n't\b", sentence, re.IGNORECASE):
+            continue  # "I'm not always brave with my family": no feeling to read into it
         for cue, pattern in CUES.items():
             match = pattern.search(sentence)
             template = reflections.feeling.get(cue)

@@ -117,7 +117,8 @@ def test_baseline_gets_a_reflection_after_an_answer() -> None:
     planned = plan_question(request("goals", history, baseline=baseline))
     assert planned.kind == "baseline"
     assert planned.text.endswith(baseline.prompt)
-    assert planned.opener is not None and "curiosity keeps you going on bad days" in planned.text
+    assert planned.opener is not None
+    assert "curiosity keeps you going on bad days" in planned.text.lower()
 
 
 def test_a_closed_baseline_is_not_used() -> None:
@@ -626,3 +627,24 @@ def test_a_broken_bank_file_names_the_entry(change: object, message: str) -> Non
     with pytest.raises(BankDataError) as caught:
         parse_bank(data)
     assert message in str(caught.value)
+
+
+def test_hedges_chat_noise_and_comma_spliced_ideas_are_not_said_back() -> None:
+    hedged = " ".join(
+        reflections_after("Maybe, I guess I'd kind of like to go back to school at some point?")
+    )
+    assert "you'd like to go back to school at some point" in hedged.lower()
+    assert "guess" not in hedged and "kind of" not in hedged
+    chatty = " ".join(
+        reflections_after("I talk a lot, people say I go on a bit, I tell stories lol", "style")
+    )
+    assert "lol" not in chatty
+    assert "a lot, people say" not in chatty  # one idea per reflection
+
+
+def test_no_feeling_is_read_into_a_negated_sentence() -> None:
+    said = " ".join(
+        reflections_after("I'm not always brave with my family, and I don't have much time.")
+    )
+    assert "the people close to you" not in said
+    assert "stretched for time" not in said

@@ -102,19 +102,21 @@ def _section_phrases(draft: PersonaDraft) -> list[str]:
     tone = [t.text for t in keep(draft.tone) if isinstance(t, TextItem) and _usable(t.text)]
     if tone:
         phrases.append(f"you come across as {_join(tone[:3])}")
-    for focus in keep(draft.current_focus):
-        assert isinstance(focus, TextItem)
-        phrases.append(f"right now you're focused on {_clause(focus.text)}")
+    focus = [_clause(f.text) for f in keep(draft.current_focus) if isinstance(f, TextItem)]
+    focus = [text for text in focus if _usable(text)]
+    if focus:
+        phrases.append(f"right now you're focused on {_join(focus[:2])}")
     for experience in keep(draft.key_experiences):
         assert isinstance(experience, TextItem)
         phrases.append(_clause(experience.text))
-    interests = [i.text for i in keep(draft.interests) if isinstance(i, TextItem)]
+    interests = [_clause(i.text) for i in keep(draft.interests) if isinstance(i, TextItem)]
     interests = [interest for interest in interests if _usable(interest)]
     if interests:
         phrases.append(f"you enjoy {_join(interests[:3])}")
-    for domain in keep(draft.domains):
-        assert isinstance(domain, TextItem)
-        phrases.append(f"you work {_clause(domain.text)}")
+    work = [_clause(d.text) for d in keep(draft.domains) if isinstance(d, TextItem)]
+    work = [text for text in work if _usable(text)]
+    if work:
+        phrases.append(f"your work: {_join(work[:2])}")
     return [phrase for phrase in dict.fromkeys(phrases) if _usable(phrase)]
 
 

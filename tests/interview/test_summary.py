@@ -178,3 +178,12 @@ def test_a_correction_that_takes_an_item_back_removes_it_from_the_review() -> No
     goals = [goal.goal for goal in session.review.draft.goals]
     assert not any("shop" in goal for goal in goals), goals
     assert any("teach bicycle repair" in goal for goal in goals), goals
+
+
+def test_summary_phrases_are_second_person_and_grouped_by_kind() -> None:
+    answer = "These days I'm restoring an old dresser. I'm working on a quilt for my niece."
+    planned = summarize(("current_focus",), (Turn("q1", "current_focus", "Q?", answer),), CONFIG)
+    assert planned.items == (
+        "right now you're focused on restoring an old dresser and a quilt for your niece",
+    )
+    assert planned.text == f"So far I have: {planned.items[0]}. Did I get that right?"

@@ -16,6 +16,7 @@ wander off, and the interview never loops:
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 
@@ -43,12 +44,24 @@ def is_decline(answer: str) -> bool:
     return len(answer.split()) <= _DECLINE_MAX_WORDS and bool(_DECLINE.search(answer))
 
 
+# Memo of taught_something: the policy asks about every answer each time it plans, and an
+# answer never changes under its key (an edit is a new Turn). Bounded, oldest dropped first.
+_TAUGHT: collections.OrderedDict[tuple[Turn, int], bool] = collections.OrderedDict()
+_TAUGHT_LIMIT = 4096
+
+
 def taught_something(turn: Turn, config: InterviewConfig) -> bool:
     """Whether the rule extractor understood anything from this one answer."""
     if not turn.answered or not turn.answer:
         return False
-    request = ExtractionRequest("policy", (turn,), config)
-    return not extract_persona(request).is_empty()
+    key = (turn, id(config))
+    known = _TAUGHT.get(key)
+    if known is None:
+        request = ExtractionRequest("policy", (turn,), config)
+        known = _TAUGHT[key] = not extract_persona(request).is_empty()
+        if len(_TAUGHT) > _TAUGHT_LIMIT:
+            _TAUGHT.popitem(last=False)
+    return known
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,9 @@ def test_a_whole_interview_through_stdin_applies_only_after_yes(remote: Remote) 
     assert out.count("Saved.") == 3
     assert re.search(r"values\s+\S+\s+\d+%", out)  # progress per topic between questions
     assert "The interview is complete." in out
+    # Summaries are shown; with piped input they are left open (the input holds answers only).
+    assert "Summary · So far I have:" in out
+    assert "(left open: summaries are answered in a terminal or the web page)" in out
     assert "Proposed changes to core.json with the merge strategy" in out
     assert "Apply with which strategy?" in out and "[y/N]" in out
     assert "Applied" in out

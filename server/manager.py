@@ -45,6 +45,8 @@ from server.interview.session import (
     QuestionSkipped,
     Session,
     StateChanged,
+    SummaryOffered,
+    SummaryResolved,
 )
 from server.persona.merge import STRATEGY_DESCRIPTIONS
 from server.runner import InterviewRunner, Preview
@@ -367,6 +369,7 @@ class LiveSession:
                 "applied_at": _iso(session.application.applied_at),
             },
             "held": self.hold,
+            "summaries": [_summary_view(session, summary.id) for summary in session.summaries],
         }
 
     def review_fields(self) -> dict[str, Any] | None:
@@ -415,6 +418,16 @@ class LiveSession:
                         state=state,
                         reason=reason,
                         crisis_message=CRISIS_MESSAGE if reason == "crisis" else None,
+                    )
+                case SummaryOffered(summary=summary):
+                    self.publish("summary.offered", **_summary_view(self.session, summary.id))
+                case SummaryResolved(resolution=resolution):
+                    self.publish(
+                        "summary.resolved",
+                        summary_id=resolution.summary_id,
+                        verdict=resolution.verdict,
+                        text=resolution.text or None,
+                        crisis=resolution.crisis,
                     )
                 case Applied(application=application):
                     self.publish(
@@ -873,9 +886,16 @@ class SessionManager:
                 ack["backup"] = result.backup
                 ack["change_ids"] = list(result.change_ids)
                 events = list(result.events)
+            case p.SummaryConfirm(summary_id=summary_id):
+                events = await runner.resolve_summary(session, summary_id, request_id, None)
+            case p.SummaryCorrect(summary_id=summary_id, text=text):
+                events = await runner.resolve_summary(session, summary_id, request_id, text)
             case _:
                 raise ValidationError(f"unsupported request {message.type!r}")
         live.publish_events(events)
+        if events and isinstance(message, p.AnswerSubmit | p.AnswerSkip | p.SessionFinish):
+            # At a topic change or at the end: what the interviewer understood, to correct.
+            live.publish_events(await runner.offer_summary(session))
         ack["seq"] = live.seq
         return [ack]
 
@@ -934,6 +954,27 @@ class SessionManager:
         while True:
             await anyio.sleep(min(60.0, max(1.0, self.limits.idle_grace / 4)))
             await self.evict_idle()
+
+
+def _summary_view(session: Session, summary_id: str) -> dict[str, Any]:
+    """A summary as clients see it (``summary.offered`` and the session view)."""
+    summary = session.summary(summary_id)
+    resolution = session.resolutions.get(summary_id)
+    return {
+        "summary_id": summary.id,
+        "categories": list(summary.categories),
+        "text": summary.text,
+        "items": list(summary.items),
+        "question_ids": list(summary.covers),
+        "offered_at": _iso(summary.offered_at),
+        "resolution": None
+        if resolution is None
+        else {
+            "verdict": resolution.verdict,
+            "text": resolution.text or None,
+            "resolved_at": _iso(resolution.resolved_at),
+        },
+    }
 
 
 def _restore_hint(backup: str | None) -> str | None:

@@ -43,6 +43,7 @@ ClientId = Annotated[
 SessionRef = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 QuestionRef = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^q[0-9]{1,4}$")]
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
+SummaryRef = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^s[0-9]{1,4}$")]
 
 
 class ProtocolError(PersonagenError):
@@ -155,6 +156,21 @@ class GenerationStop(_SessionRequest):
     type: Literal["generation.stop"]
 
 
+class SummaryConfirm(_SessionRequest):
+    """The person says the interviewer's summary is right."""
+
+    type: Literal["summary.confirm"]
+    summary_id: SummaryRef
+
+
+class SummaryCorrect(_SessionRequest):
+    """The person corrects the summary in their own words (kept as evidence)."""
+
+    type: Literal["summary.correct"]
+    summary_id: SummaryRef
+    text: Text
+
+
 Strategy = Literal["merge", "replace", "append"]
 
 
@@ -193,7 +209,9 @@ ClientMessage = Annotated[
     | QuestionNext
     | GenerationStop
     | ReviewRequest
-    | ReviewApply,
+    | ReviewApply
+    | SummaryConfirm
+    | SummaryCorrect,
     Field(discriminator="type"),
 ]
 CLIENT_ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -215,6 +233,8 @@ CLIENT_TYPES: tuple[str, ...] = (
     "generation.stop",
     "review.request",
     "review.apply",
+    "summary.confirm",
+    "summary.correct",
 )
 
 

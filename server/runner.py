@@ -24,7 +24,7 @@ from server.interview.model import (
     QuestionFinal,
     QuestionRequest,
 )
-from server.interview.policy import plan_next_question
+from server.interview.policy import plan_next_question, summary_due
 from server.interview.session import Event, Review, Session, StateChanged, parse_event
 from server.interview.training import render_jsonl, training_records
 from server.llm.base import Interviewer
@@ -187,6 +187,27 @@ class InterviewRunner:
         await self.commit(session, events)
         return events
 
+    async def offer_summary(self, session: Session) -> list[Event]:
+        """Offer the MI summary due now (at a topic change or at the end), if any."""
+        planned = summary_due(session, self.config)
+        if planned is None:
+            return []
+        events = session.offer_summary(
+            planned.categories, planned.text, planned.items, planned.covers, self.clock()
+        )
+        await self.commit(session, events)
+        return events
+
+    async def resolve_summary(
+        self, session: Session, summary_id: str, request_id: str, correction: str | None
+    ) -> list[Event]:
+        """Confirm a summary (``correction`` None) or correct it; durable before it returns."""
+        events = session.resolve_summary(
+            summary_id, request_id, correction, self.clock(), self.config
+        )
+        await self.commit(session, events)
+        return events
+
     async def save_draft(
         self, session: Session, question_id: str, text: str, base_rev: int
     ) -> list[Event]:
@@ -226,7 +247,8 @@ class InterviewRunner:
                 f"session {session.session_id} is {session.state}; finalize needs a completed "
                 "interview (answer until complete, or finish early)"
             )
-        request = ExtractionRequest(session.session_id, session.turns(), self.config)
+        # Summary corrections are turns too: the person's own words, cited as evidence.
+        request = ExtractionRequest(session.session_id, session.evidence_turns(), self.config)
         result = await self.interviewer.extract(request)
         events = session.finalize(result.draft, result.source, self.clock(), notes=result.notes)
         # Training first: a crash in between leaves an export that the next finalize rewrites

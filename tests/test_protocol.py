@@ -108,6 +108,19 @@ def test_every_client_type_parses_into_its_model() -> None:
             "strategy": "merge",
             "base_digest": "absent",
         },
+        "summary.confirm": {
+            "type": "summary.confirm",
+            "id": "a",
+            "session_id": SESSION,
+            "summary_id": "s1",
+        },
+        "summary.correct": {
+            "type": "summary.correct",
+            "id": "a",
+            "session_id": SESSION,
+            "summary_id": "s1",
+            "text": "t",
+        },
     }
     assert sorted(examples) == sorted(p.CLIENT_TYPES)
     for kind, frame in examples.items():
@@ -384,6 +397,8 @@ EVENT_TYPES = [
     "review.extracting",
     "review.ready",
     "session.applied",
+    "summary.offered",
+    "summary.resolved",
 ]
 
 

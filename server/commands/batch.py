@@ -12,8 +12,13 @@ Formats (chosen by the file's extension, or ``--format``):
 
 Matching, for each question the interviewer asks: an unused entry with that question id;
 else the first unused entry of the question's category; else the first unused entry with
-neither. A question nothing matches is skipped; when every entry is used, the interview is
+neither; else a leftover: the first unused entry for a topic the interview already asked about
+and moved on from (it would otherwise never be used). A question nothing matches is skipped,
+and the interviewer turns to another topic; when every entry is used, the interview is
 finished. Every problem names the file and line.
+
+MI summaries (``summary.offered``) are not answered: a batch file cannot confirm or correct
+them, so they stay open and the draft is what the answers say.
 """
 
 from __future__ import annotations
@@ -486,8 +491,17 @@ def check_entries(
     return usable
 
 
-def match_entry(entries: list[Entry], question_id: str, category: str | None) -> Entry | None:
-    """The entry that answers this question (see the module docstring), or None."""
+def match_entry(
+    entries: list[Entry],
+    question_id: str,
+    category: str | None,
+    asked_before: frozenset[str] = frozenset(),
+) -> Entry | None:
+    """The entry that answers this question (see the module docstring), or None.
+
+    ``asked_before`` holds the topics of earlier questions: their leftover entries are offered
+    to this question when nothing else matches.
+    """
     unused = [entry for entry in entries if entry.used_by is None]
     for rule in (
         lambda entry: entry.question == question_id,
@@ -495,6 +509,9 @@ def match_entry(entries: list[Entry], question_id: str, category: str | None) ->
             entry.question is None and category is not None and entry.category == category
         ),
         lambda entry: entry.question is None and entry.category is None,
+        lambda entry: (
+            entry.question is None and entry.category in asked_before and entry.category != category
+        ),
     ):
         for entry in unused:
             if rule(entry):
@@ -531,6 +548,7 @@ class BatchRun:
         self.retries = 0
         self.finishing = False
         self.state = "active"
+        self.asked_categories: set[str] = set()
 
     def note(self, text: str) -> None:
         if not self.console.json_mode:
@@ -626,7 +644,9 @@ class BatchRun:
         self.handled.add(question_id)
         self.retries = 0
         label = f"  {question_id:<4} {category_name(category or '?'):<14}"
-        entry = match_entry(self.entries, question_id, category)
+        entry = match_entry(self.entries, question_id, category, frozenset(self.asked_categories))
+        if category is not None:
+            self.asked_categories.add(category)
         if entry is None:
             if not self.unused:
                 await self.finish()
@@ -648,7 +668,10 @@ class BatchRun:
             ) from None
         entry.used_by = question_id
         self.answered.append({"question_id": question_id, "category": category, "line": entry.line})
-        self.note(f"{label} answered with line {entry.line} ({entry.target})")
+        target = entry.target
+        if entry.category is not None and entry.category != category:
+            target += ", a leftover"
+        self.note(f"{label} answered with line {entry.line} ({target})")
         if not self.unused:
             await self.finish()
 

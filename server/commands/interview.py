@@ -87,6 +87,7 @@ class TerminalInterview:
         self.progress: dict[str, Any] | None = None
         self.seen_reconnects = backend.reconnects
         self.shown_help = False
+        self.shown_summaries: set[str] = set()
 
     # -- small helpers -----------------------------------------------------------------------
 
@@ -268,9 +269,61 @@ class TerminalInterview:
         elif kind == "progress":
             self.progress = event["progress"]
             self.show_progress()
+        elif kind == "summary.offered":
+            await self.on_summary(event)
         elif kind == "session.state":
             return await self.on_state(event)
         return None
+
+    # -- summaries -------------------------------------------------------------------------------
+
+    async def on_summary(self, summary: dict[str, Any]) -> None:
+        """Show what the interviewer understood; in a terminal, let the person confirm or
+        correct it (piped input is left for answers: the summary stays open)."""
+        if summary.get("resolution") is not None or summary["summary_id"] in self.shown_summaries:
+            return
+        self.shown_summaries.add(summary["summary_id"])
+        self.console.print()
+        self.console.print(self.console.bold(f"Summary · {summary['text']}"))
+        if not self.reader.interactive:
+            self.console.print(
+                self.console.dim(
+                    "(left open: summaries are answered in a terminal or the web page)"
+                )
+            )
+            return
+        self.console.print(
+            self.console.dim(
+                "Press Enter if that is right, or type a correction and end it with an empty "
+                "line (/skip leaves it open)."
+            )
+        )
+        lines: list[str] = []
+        while True:
+            line = await self.reader.readline(PROMPT)
+            if line is None or not line.strip():
+                break
+            if line.strip().lower() == "/skip" and not lines:
+                self.console.print(self.console.dim("Left open."))
+                return
+            lines.append(line)
+        correction = "\n".join(lines).strip()
+        kind = "summary.correct" if correction else "summary.confirm"
+        fields = {"text": correction} if correction else {}
+        try:
+            await self.request(kind, summary_id=summary["summary_id"], **fields)
+        except ClientError as exc:
+            self.console.print(self.console.red(f"Not saved: {exc.message}"))
+            return
+        self.console.print(self.console.dim("Correction saved." if correction else "Confirmed."))
+
+    async def open_summaries(self) -> None:
+        """Before the review: the summaries still open (the last one comes at the end)."""
+        view = await self.backend.view(self.session_id)
+        if view.get("state") != "completed":
+            return
+        for summary in view.get("summaries") or []:
+            await self.on_summary(summary)
 
     async def on_state(self, event: dict[str, Any]) -> str | None:
         state = str(event["state"])
@@ -553,6 +606,7 @@ async def run_interview(
             outcome = await ui.drive()
         if outcome != "review":
             return outcome
+        await ui.open_summaries()
         ui.phase = "review"
         result = await review_and_apply(backend, session_id, console, reader, verbose=verbose)
         console.print()

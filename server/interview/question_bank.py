@@ -20,20 +20,26 @@ Declining a question also declines its topic family (:data:`TOPIC_FAMILIES`): af
 earlier years" is skipped, "growing up", "someone older than you" and family questions are not
 asked either.
 
-**Reflections** precede the question (see :class:`_Reflector`); they only ever use the
-person's own words, in the second person. A reflectable clause is first-person, 3-14 words
-(a longer one is cut at a phrase boundary, never reworded), holds no capitalised name (a name
-right after a role is left out: "your grandfather taught you ..."), no special-category or
-crisis content, no refusal, nothing that looks like an instruction, no remark about the
-conversation itself ("that's a good question"), and is not a conditional main clause without
-its condition. After a fresh answer the turn opens with a simple reflection of its most
-substantial clause, or a double-sided one when the answer holds a contrast ("On the one hand
-..., and on the other ..."); a second reflection may follow: a link to an earlier answer
-sharing a word, a collecting summary ("So far you've told me that ..., and that ..."), a
-bridge to an earlier answer in the category now asked, or a second clause of the same answer.
-After a skip the turn opens with a summary; after a question set aside for safety, with no
-reflection. A clause reflected once is not reflected again (a summary may gather it once).
-With ``interviewingTechniques.reflectiveListening`` off there are never reflections.
+**Reflections** precede the question (see :class:`_Reflector`), at most two and short, each
+one idea in a grammatical sentence, in the second person:
+
+* a **restatement** of one first-person clause of the fresh answer ("So you spend your weekends
+  restoring furniture."), or a double-sided reflection when the answer holds a contrast;
+* a **complex reflection** that names the meaning, value or feeling behind it, inferred from
+  what the rule extractor understood in that answer (a value: "It sounds like honesty matters a
+  great deal to you."; a goal, a focus, a way of talking, a formative experience), else from a
+  cue in the answer (pride, worry, a change, ...), else a link to an earlier answer;
+* an **acknowledgement**, first, when the person names a loss or a strain ("That sounds like a
+  heavy stretch."), which never repeats what the loss was.
+
+Nothing sensitive is ever said back: a clause or phrase with crisis content, a health detail,
+an address, an identifying number, a special-category detail or another person's name is left
+out (:func:`server.interview.echo.safe_to_echo`). A clause reflected once is not reflected
+again; after a skip or a question set aside for safety there is no reflection. With
+``interviewingTechniques.reflectiveListening`` off there are never reflections.
+
+The words (questions, follow-ups, invitations, reflection templates) live in
+``server/data/question_bank.json`` (:mod:`server.interview.bank_data`).
 """
 
 from __future__ import annotations
@@ -43,8 +49,11 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
-from server.config import Category
-from server.interview.model import QuestionRequest, Turn
+from server.config import Category, InterviewConfig
+from server.interview.bank_data import load_bank
+from server.interview.echo import safe_to_echo
+from server.interview.extract_rules import extract_persona
+from server.interview.model import ExtractionRequest, QuestionRequest, Turn
 from server.interview.safety import (
     check_question,
     detect_crisis,
@@ -55,6 +64,7 @@ from server.interview.safety import (
     split_sentences,
     without_named_relations,
 )
+from server.persona.draft import GoalItem, ValueItem
 
 
 def _words(text: str) -> frozenset[str]:
@@ -66,68 +76,9 @@ def _words(text: str) -> frozenset[str]:
 # The bank
 # --------------------------------------------------------------------------------------------
 
+_DATA = load_bank()
 BANK: dict[Category, tuple[str, ...]] = {
-    "values": (
-        "What matters most to you when you have to make a hard choice?",
-        "Which principle would you hold on to even if it made your life less convenient?",
-        "How do you tell when something is the right thing for you to do?",
-        "What qualities in other people earn your deepest respect?",
-        "When you feel proud of how you handled something, what were you honouring?",
-        "What would you never want to compromise on, whatever the situation?",
-        "How have the things you care about changed over the years?",
-        "What does a good life look like to you?",
-        "Which lessons you learned early in life do you still live by?",
-        "Where do you draw the line between being flexible and standing firm?",
-    ),
-    "goals": (
-        "What would you like to be different in your life a few months from now?",
-        "What is one thing you are working toward that genuinely excites you?",
-        "What would make the coming year feel well spent to you?",
-        "What is a goal you have set aside for now that you would like to return to someday?",
-        "What skills would you like to build over the next few years?",
-        "How do you usually decide which goals deserve your time?",
-        "What tends to get in the way when you move toward something you want?",
-        "What kind of support helps you most when you are chasing a goal?",
-        "When you picture an ordinary day five years from now, what are you doing?",
-        "What would you like to look back on with satisfaction later in life?",
-    ),
-    "style": (
-        "What makes feedback land well for you?",
-        "How do you tend to handle disagreements with people you work or live with?",
-        "What kind of conversations leave you feeling energized?",
-        "When you explain something to someone, how do you usually go about it?",
-        "How would you describe your sense of humor?",
-        "What do you do when you need to think something through on your own?",
-        "How do you prefer to stay in touch with the people who matter to you?",
-        "What tends to frustrate you in the way others communicate?",
-        "How do you make decisions when you have very little time?",
-        "In a group, what role do you tend to take on?",
-        "How much detail do you like to give when you talk about your plans?",
-    ),
-    "biography": (
-        "What is a moment from your earlier years that still shapes how you see things?",
-        "Which turning point in your life changed your direction the most?",
-        "What did someone older than you teach you that has stayed with you?",
-        "What challenge are you proudest of having come through?",
-        "How did you end up doing the kind of work or activities you do now?",
-        "When in your life did you feel most like yourself?",
-        "What is a risk you took that taught you something about yourself?",
-        "What did growing up teach you about how you want to live?",
-        "Which experience would a friend need to hear about to really understand you?",
-        "What is a mistake you learned a lot from?",
-    ),
-    "current_focus": (
-        "What are you spending most of your free time on lately?",
-        "What project or activity is on your mind most this month?",
-        "What are you learning or trying to get better at right now?",
-        "What does a typical week look like for you at the moment?",
-        "What is something you are looking forward to in the coming weeks?",
-        "What have you been curious about recently?",
-        "Which of your current commitments feels most meaningful to you?",
-        "What are you trying to make more room for in your days right now?",
-        "What would you like to get done before the end of this season?",
-        "What is a recent small win you have enjoyed?",
-    ),
+    category: tuple(questions) for category, questions in _DATA.bank.items()
 }
 
 # Cue name -> pattern searched (case-insensitively) in the last answer.
@@ -159,128 +110,27 @@ CUES: dict[str, re.Pattern[str]] = {
 }
 
 FOLLOW_UPS: dict[Category, dict[str, str]] = {
-    "values": {
-        "people": "What have the people closest to you taught you about what matters?",
-        "work": "How do the things you care about show up in the way you work?",
-        "worry": "When something worries you, what does it tell you about what you want to "
-        "protect?",
-        "pride": "What does the thing you feel proud of say about what you value?",
-        "change": "Through the changes you have lived through, what has stayed constant in what "
-        "you care about?",
-        "learning": "What does learning give you that matters to you?",
-        "conflict": "When you find yourself in a disagreement, what are you usually standing up "
-        "for?",
-        "helping": "What makes helping others feel worthwhile to you?",
-        "creativity": "What does making things give you that feels important?",
-    },
-    "goals": {
-        "people": "How do the people around you fit into what you are hoping for next?",
-        "work": "Where would you like your work to take you over the next few years?",
-        "worry": "What would help you feel steadier as you move toward what you want?",
-        "pride": "What would you like to build on from what you have already achieved?",
-        "change": "With the changes you described, what would you like to make possible next?",
-        "learning": "What would you most like to learn or master in the next year or two?",
-        "time": "If you had a little more room in your week, what would you put it toward?",
-        "creativity": "Where would you like to take your creative side from here?",
-        "helping": "How would you like to be helping others a few years from now?",
-    },
-    "style": {
-        "people": "How does the way you talk with the people closest to you differ from how you "
-        "talk with everyone else?",
-        "work": "How would the people you work with describe working with you?",
-        "conflict": "When a disagreement heats up, what do you usually do first?",
-        "worry": "How does the way you talk change when you are under pressure?",
-        "learning": "What is your favourite way to take in a new idea?",
-        "helping": "When someone comes to you for help, how do you usually respond?",
-        "time": "How do you keep your conversations and messages manageable when things get busy?",
-        "creativity": "How does your creative side show up in the way you express yourself?",
-    },
-    "biography": {
-        "people": "How have the people you mentioned shaped the person you are now?",
-        "work": "What first drew you toward the kind of work you do?",
-        "change": "What did that period of change teach you about yourself?",
-        "place": "What did the places you have lived in add to who you are?",
-        "pride": "What did it take for you to get to that achievement?",
-        "worry": "Looking back, what helped you get through uncertain times?",
-        "learning": "What from your early learning has stayed with you the longest?",
-        "conflict": "How has a past disagreement shaped the way you handle conflict now?",
-    },
-    "current_focus": {
-        "work": "What part of your work is taking most of your attention right now?",
-        "learning": "What are you hoping to get out of what you are learning at the moment?",
-        "creativity": "What are you making or working on creatively these days?",
-        "people": "How are you making time for the people who matter to you these days?",
-        "time": "What helps you decide what gets your attention when everything feels urgent?",
-        "helping": "Where are you putting your energy to help others at the moment?",
-        "change": "What are you adjusting to in your life right now?",
-        "pride": "What are you building on at the moment from what went well recently?",
-    },
+    category: dict(table) for category, table in _DATA.follow_ups.items()
 }
-
 # Same-category deepening follow-ups: only used right after a reflective opener.
 GENERIC_FOLLOW_UPS: dict[Category, tuple[str, ...]] = {
-    "values": (
-        "What makes that so important to you?",
-        "How does that show up in your everyday choices?",
-    ),
-    "goals": (
-        "What would be a first small step toward that?",
-        "What would it mean to you to get there?",
-    ),
-    "style": (
-        "How do you think others experience that side of you?",
-        "Where did you pick up that way of doing things?",
-    ),
-    "biography": (
-        "How did that experience change you?",
-        "What do you understand about that time now that you did not then?",
-    ),
-    "current_focus": (
-        "What is the next step for that?",
-        "What makes that feel like the right focus for now?",
-    ),
+    category: tuple(questions) for category, questions in _DATA.generic_follow_ups.items()
 }
-
-_TOPIC: dict[Category, str] = {
-    "values": "what matters to you",
-    "goals": "what you are hoping for",
-    "style": "the way you communicate",
-    "biography": "your story so far",
-    "current_focus": "what is on your plate these days",
-}
-_INVITATIONS: tuple[str, ...] = (
-    "What else would you like me to understand about {topic}?",
-    "What comes to mind now when you think about {topic}?",
-    "Which part of {topic} have we not touched on yet?",
-    "What would help someone understand {topic} a little better?",
-)
-_ANGLES: tuple[str, ...] = (
-    "at work",
-    "with the people around you",
-    "in quiet moments",
-    "over the past few years",
-    "when things get hard",
-    "on an ordinary day",
-    "when you feel most alive",
-    "looking ahead",
-    "compared with a decade ago",
-    "in small everyday decisions",
-    "after a long week",
-    "during big changes",
-)
-
-OPENER_TEMPLATES: tuple[str, ...] = (
-    "You mentioned that {clause}.",
-    "It sounds like {clause}.",
-    "You said {clause}.",
-    "So {clause}.",
-    "If I followed you, {clause}.",
-    "I'm hearing that {clause}.",
-)
+_TOPIC: dict[Category, str] = dict(_DATA.topics)
+_INVITATIONS: tuple[str, ...] = tuple(_DATA.invitations)
+_ANGLES: tuple[str, ...] = tuple(_DATA.angles)
+_REFLECTIONS = _DATA.reflections
+OPENER_TEMPLATES: tuple[str, ...] = tuple(_REFLECTIONS.simple)
 
 
 def bank_questions(category: Category) -> tuple[str, ...]:
     return BANK[category]
+
+
+def bank_left(category: Category, asked: Sequence[str]) -> int:
+    """How many bank questions and follow-ups of ``category`` could still be asked."""
+    fixed = (*BANK[category], *FOLLOW_UPS[category].values())
+    return sum(1 for question in fixed if not check_question(question, asked))
 
 
 def all_bank_questions() -> tuple[str, ...]:
@@ -329,7 +179,8 @@ _META = re.compile(
 )
 _LEADING_FILLER = re.compile(
     r"^(?:(?:and|but|so|well|also|honestly|really|actually|then|yeah|yes|oh|um|uh|hmm|ok|okay|"
-    r"(?:like|as) i (?:said|mentioned)|like|basically|i mean)\b[,\s]*)+",
+    r"(?:like|as) i (?:said|mentioned)|like|basically|i mean|i guess|i think|i suppose|"
+    r"i feel like|maybe|perhaps|probably)\b[,\s]*)+",
     re.IGNORECASE,
 )
 _BAD_START = _words(
@@ -371,24 +222,13 @@ _SECOND_PERSON = {
 }
 _CONTRAST = re.compile(r"\s*,?\s+(?:but|although|though|yet|even though|whereas)\s+", re.IGNORECASE)
 
-# A double-sided reflection sets two things the person said side by side; a linking summary
-# connects the last answer with an earlier one. Both only ever hold the person's own clauses.
-DOUBLE_SIDED_TEMPLATES: tuple[str, ...] = (
-    "On the one hand {left}, and on the other {right}.",
-    "{left}, and at the same time {right}.",
-)
-LINK_TEMPLATES: tuple[str, ...] = (
-    "That ties in with something you said earlier: {clause}.",
-    "That connects with what you said before, that {clause}.",
-)
-BRIDGE_TEMPLATES: tuple[str, ...] = (
-    "Earlier you said {clause}.",
-    "Earlier you mentioned that {clause}.",
-)
-ALSO_TEMPLATE = "You also said {clause}."
-SUMMARY_TEMPLATE = "So far you've told me that {first}, and that {second}."
-_GATHERING_STARTS = ("So far you've told me", "That ties in with", "That connects with")
-SUMMARY_EVERY = 2
+# A double-sided reflection sets two things the person said side by side; a link connects the
+# fresh answer with an earlier one. Both only ever hold the person's own clauses.
+DOUBLE_SIDED_TEMPLATES: tuple[str, ...] = tuple(_REFLECTIONS.double_sided)
+LINK_TEMPLATES: tuple[str, ...] = tuple(_REFLECTIONS.link)
+# A restatement starts with the person as subject, so it reads as a whole sentence.
+_SUBJECT_START = re.compile(r"^(?:i|i'm|i've|i'd|i'll|my|me)\b", re.IGNORECASE)
+_MIN_RESTATED_SUBSTANCE = 2
 
 
 def _to_second_person(clause: str) -> str:
@@ -428,16 +268,35 @@ def _head(clause: str) -> str:
     return clause
 
 
+# Where a sentence joins two ideas: reflected separately, never glued together.
+_GLUE = re.compile(
+    r"\s+and\s+(?=(?:i|i'm|i've|that|it|my|we|then|now)\b)|[;\u2014\u2013]|\s-\s"
+    r"|,\s+(?=(?:i|i'm|i've|people|my|we|they|he|she|it)\b)",
+    re.IGNORECASE,
+)
+
+
+_CHAT_NOISE = re.compile(r"\s*\b(?:lol|lmao|haha+|hehe+|xd)\b[.!]*|\s*[:;]-?[)(dp]\s*", re.I)
+
+
 def _candidate_clauses(answer: str) -> Iterator[tuple[str, bool]]:
     """Clauses of the answer, each with whether it starts a sentence; whole sentences first.
 
     Names after a relation word are left out ("my grandfather Kofi" -> "my grandfather");
     a long clause is cut at a phrase boundary, keeping the person's words in their order.
     """
-    for sentence in split_sentences(without_named_relations(_straight(answer))):
-        sentence = sentence.rstrip(".!?;:,").strip()
-        yield _head(sentence), True
-        parts = re.split(r"\s*[,;:\u2014\u2013]\s*|\s+-\s+|\s+(?:but|because|so)\s+", sentence)
+    lines = [line for line in _straight(answer).splitlines() if line.strip()]
+    sentences = [s for line in lines for s in split_sentences(without_named_relations(line))]
+    for sentence in sentences:
+        sentence = " ".join(_CHAT_NOISE.sub("", sentence).rstrip(".!?;:,").split())
+        if not _GLUE.search(sentence):
+            yield _head(sentence), True  # a sentence holding one idea
+        parts = re.split(
+            r"\s*[,;:\u2014\u2013]\s*|\s+-\s+|\s+(?:but|because|so)\s+"
+            r"|\s+and\s+(?=(?:i|i'm|i've|that|it|my|we|then|now)\b)",
+            sentence,
+            flags=re.IGNORECASE,
+        )
         if len(parts) > 1:
             for index, part in enumerate(parts):
                 if index and _CONDITION.match(_LEADING_FILLER.sub("", parts[0])):
@@ -454,6 +313,9 @@ def _substance(clause: str) -> int:
     )
 
 
+_INNER_HEDGE = re.compile(r"\b(?:kind of|sort of|kinda|sorta)\s+", re.IGNORECASE)
+
+
 def _usable_clause(
     clause: str, sentence_start: bool, first_person: bool = True, standalone: bool = False
 ) -> str | None:
@@ -462,7 +324,7 @@ def _usable_clause(
     ``standalone`` clauses are reflected away from their answer (in a summary), so they must
     not lean on the sentence around them ("it taught me that ...").
     """
-    stripped = _LEADING_FILLER.sub("", clause).strip()
+    stripped = _INNER_HEDGE.sub("", _LEADING_FILLER.sub("", clause)).strip()
     if stripped != clause:
         sentence_start = True  # the capital after a filler is a sentence start too
     words = stripped.split()
@@ -480,7 +342,7 @@ def _usable_clause(
         return None
     if _REFUSAL.search(stripped) or looks_like_instruction(stripped) or _META.search(stripped):
         return None
-    if special_categories(stripped) or detect_crisis(stripped).crisis:
+    if special_categories(stripped) or not safe_to_echo(stripped, sentence_start):
         return None
     if _substance(stripped) < 2:
         return None
@@ -534,7 +396,7 @@ def reflective_opener(
     if not clauses:
         return None
     template = OPENER_TEMPLATES[seed % len(OPENER_TEMPLATES)]
-    return template.format(clause=_pick(clauses, prefer))
+    return _fill(template, _pick(clauses, prefer))
 
 
 def double_sided_reflection(
@@ -711,21 +573,148 @@ def _number(question_id: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class _Reflector:
-    """Builds the reflections for one request: only the person's own clauses, never twice.
+def _fill(template: str, clause: str) -> str:
+    return template.format(clause=clause, Clause=clause[:1].upper() + clause[1:])
 
-    * After a fresh answer (the previous question was answered): a double-sided reflection
-      when the answer holds a contrast, else a simple reflection of its most substantial
-      clause (or of one matching the follow-up's cue). Then, unless the question refers back
-      with "that", one more reflection: a *link* to an earlier clause sharing a word with the
-      fresh answer ("That ties in with something you said earlier: ..."); else, every second
-      question, a *collecting summary* of two earlier answers; else a *bridge* to an earlier
-      clause about the category now asked ("Earlier you said ..."); else a second clause of
-      the fresh answer ("You also said ...").
-    * After a skipped question: a collecting summary of two earlier answers, if there are two
-      clauses not reflected yet; the declined topic is never touched.
-    * After a question set aside for safety (it is missing from the turns): no reflection.
-    * A clause already reflected in an earlier question is not reflected again.
+
+# A clause that ends by pointing elsewhere ("you've done two", "you still am"): not whole.
+_ELLIPTICAL = re.compile(
+    r"\b(?:one|two|three|four|five|it|that|this|them|some|any|too|so|either|neither|am|is|"
+    r"are|was|were|do|did|have|has)$",
+    re.IGNORECASE,
+)
+_NOUN_VERB = re.compile(r"^[a-z]{4,} (?:[a-z]+ly )?[a-z]{3,}(?<!ss)s\b")
+# Said back, these read as advice ("You need to know ..."): not restated.
+_DIRECTIVE = re.compile(r"\byou (?:need to|have to|should|must|ought to|had better)\b", re.I)
+
+
+def _restatable(clause: str) -> bool:
+    """A clause that reads as a whole sentence: the person as subject, or a finite verb."""
+    if _DIRECTIVE.search(clause) or _ELLIPTICAL.search(clause):
+        return False
+    if _NOUN_VERB.match(clause):
+        return True  # "honesty guides ...": a subject and a present-tense verb
+    return bool(
+        _SUBJECT_START.match(clause) or re.match(r"^you(?:r|'re|'ve|'d|'ll)?\b", clause)
+    ) or (bool(_FINITE.search(clause)) and _substance(clause) >= _MIN_RESTATED_SUBSTANCE)
+
+
+_NEGATED_CUE = re.compile(r"\b(?:not|never|no|n't|hardly)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+# A loss or a strain the person names; acknowledged, never repeated back.
+_LOSS = re.compile(
+    r"\b(?:passed away|died|death|funeral|lost (?:my|our|him|her|them|the baby)|losing (?:my|"
+    r"our)|loss|grie(?:f|ving|ved)|bereave\w*|widow\w*)\b",
+    re.IGNORECASE,
+)
+_STRAIN = re.compile(
+    r"\b(?:stress(?:ed|ful)?|exhaust\w*|overwhelm\w*|burn(?:ed|t)[- ]out|worn out|"
+    r"struggl\w+|hard (?:year|time|few (?:months|years)|stretch)|tough (?:year|time)|"
+    r"rough (?:year|patch|time)|pressure|laid off|lost (?:my|the) job|divorce\w*|"
+    r"break-?up|broke up|debt|money (?:was|is) tight|couldn'?t cope|too much)\b",
+    re.IGNORECASE,
+)
+
+
+def acknowledgement(answer: str, seed: int) -> str | None:
+    """A short acknowledgement when the answer names a loss or a strain, else None."""
+    acks = _REFLECTIONS.acknowledgements
+    for pattern, options in ((_LOSS, acks.loss), (_STRAIN, acks.strain)):
+        for sentence in split_sentences(_straight(answer)):
+            match = pattern.search(sentence)
+            if match is None or not _FIRST_PERSON.search(sentence):
+                continue
+            before = sentence[: match.start()]
+            if _NEGATED_CUE.search(before) or _SOMEONE_ELSE.search(before):
+                continue  # "not stressed", "people who are exhausted": not the person's own
+            return options[seed % len(options)]
+    return None
+
+
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:they|they're|he|he's|she|she's|people|others|everyone|someone|anyone|who)\b", re.I
+)
+
+
+def _short(text: str, limit: int = 9) -> str | None:
+    """A phrase of at most ``limit`` words, cut at a phrase boundary; None if it cannot be."""
+    words = text.split()
+    if len(words) <= limit:
+        return text
+    for match in reversed(list(_BOUNDARY.finditer(text))):
+        head = text[: match.start()].rstrip(" ,")
+        if 2 <= len(head.split()) <= limit and not _DANGLING.search(head):
+            return head
+    return None
+
+
+_OUR = re.compile(r"\b(we|our|ours|us|ourselves)\b", re.IGNORECASE)
+_OUR_TO_YOUR = {"we": "you", "our": "your", "ours": "yours", "us": "you", "ourselves": "yourselves"}
+
+
+def _phrase(text: str) -> str | None:
+    """An extracted phrase in the second person, short and safe to say back, or None."""
+    plain = _OUR.sub(lambda m: _OUR_TO_YOUR[m.group(1).lower()], _straight(text).strip())
+    short = _short(_to_second_person(plain.rstrip(".!?;:,")))
+    if short is None or not safe_to_echo(short) or _OTHER_PERSON_THIRD.search(short):
+        return None
+    return short[:1].lower() + short[1:]
+
+
+_OTHER_PERSON_THIRD = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their)\b", re.I)
+
+
+def inferred_reflections(turn: Turn, config: InterviewConfig, seed: int) -> list[str]:
+    """Complex reflections of one answer: the meaning, value or feeling behind it.
+
+    Built from what the rule extractor understood in the answer (a value, a goal, a focus, a
+    way of talking, a formative experience), then from cues (pride, worry, ...), in that order.
+    """
+    found: list[str] = []
+    reflections = _REFLECTIONS
+
+    def add(templates: Sequence[str], **fields: str) -> None:
+        found.append(templates[seed % len(templates)].format(**fields))
+
+    draft = extract_persona(ExtractionRequest("reflect", (turn,), config))
+    kept = [item for item in draft.items() if item.sensitivity != "special_category"]
+    for item in kept:
+        if isinstance(item, ValueItem) and (value := _phrase(item.value)):
+            add(reflections.value, value=value)
+        elif isinstance(item, GoalItem) and (goal := _phrase(item.goal)):
+            add(reflections.goal, goal=goal)
+    for item in draft.current_focus:
+        if item in kept and (focus := _phrase(item.text)):
+            add(reflections.focus, focus=focus)
+    tone = [t.text for t in draft.tone if t in kept and safe_to_echo(t.text)]
+    if draft.verbosity is not None and safe_to_echo(draft.verbosity.text):
+        tone.append(draft.verbosity.text)
+    if tone:
+        add(reflections.style, style=" and ".join(tone[:2]))
+    if any(item in kept for item in draft.key_experiences):
+        add(reflections.experience)
+    for sentence in split_sentences(_straight(turn.answer or "")):
+        # A feeling is only inferred from the person's own, unguarded words about themselves.
+        if not _FIRST_PERSON.search(sentence) or not safe_to_echo(sentence, True):
+            continue
+        if re.search(r"\b(?:not|never|no)\b|n't\b", sentence, re.IGNORECASE):
+            continue  # "I'm not always brave with my family": no feeling to read into it
+        for cue, pattern in CUES.items():
+            match = pattern.search(sentence)
+            template = reflections.feeling.get(cue)
+            if match is None or template is None or _NEGATED_CUE.search(sentence[: match.start()]):
+                continue
+            found.append(template)
+    return list(dict.fromkeys(found))
+
+
+class _Reflector:
+    """Builds the reflections for one request: only what the person said, never twice.
+
+    After a fresh answer (the previous question was answered, nothing set aside in between):
+    an acknowledgement if the answer names a loss or a strain, then a restatement (or a
+    double-sided reflection), then a complex reflection (:func:`inferred_reflections`, else a
+    link to an earlier answer sharing a topic word); at most two reflections in a turn.
+    After a skipped question, or one set aside for safety: no reflection.
     """
 
     def __init__(self, request: QuestionRequest) -> None:
@@ -733,14 +722,6 @@ class _Reflector:
         self.seed = request.number
         self.avoid = request.refused_topics
         self.asked = " ".join(_straight(q).lower() for q in request.asked_questions)
-        # What earlier summaries and links gathered: a summary may repeat a clause that was
-        # reflected once, but not one an earlier summary already gathered.
-        self.gathered = " ".join(
-            sentence.lower()
-            for question in request.asked_questions
-            for sentence in split_sentences(_straight(question))
-            if sentence.startswith(_GATHERING_STARTS)
-        )
         turns = request.turns
         previous = turns[-1] if turns else None
         current, before = _number(request.question_id), None
@@ -748,15 +729,25 @@ class _Reflector:
             before = _number(previous.question_id)
         adjacent = current is None or before is None or before + 1 == current
         self.previous = previous
-        self.fresh = previous is not None and previous.answered and adjacent
-        self.after_skip = previous is not None and previous.skipped and adjacent
+        self.fresh = (
+            previous is not None
+            and previous.answered
+            and adjacent
+            and not detect_crisis(previous.answer or "").crisis
+        )
         self.answered = [turn for turn in turns if turn.answered and turn.answer]
+        self._inferred: list[str] | None = None
 
     def _unused(self, clauses: Sequence[str], *also: str) -> list[str]:
         return [c for c in clauses if c.lower() not in self.asked and c not in also]
 
-    def primary(self, cue: str | None) -> tuple[str, tuple[str, ...]] | None:
-        """The reflection of the fresh answer and the clauses it holds."""
+    def primary(
+        self, cue: str | None, beside: str | None = None
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """The restatement of the fresh answer and the clauses it holds.
+
+        A clause saying much the same as ``beside`` (the complex reflection) is not used.
+        """
         if not self.fresh or self.previous is None:
             return None
         answer = self.previous.answer or ""
@@ -764,82 +755,68 @@ class _Reflector:
             double = double_sided_reflection(answer, self.seed, self.avoid)
             if double is not None and not self._used(double[1], double[2]):
                 return double[0], (double[1], double[2])
-        clauses = self._unused(reflection_clauses(answer, self.avoid))
+        clauses = [
+            c for c in self._unused(reflection_clauses(answer, self.avoid)) if _restatable(c)
+        ]
         if not clauses:
             return None
         chosen = _pick(clauses, CUES[cue] if cue is not None else None)
         template = OPENER_TEMPLATES[self.seed % len(OPENER_TEMPLATES)]
-        return template.format(clause=chosen), (chosen,)
+        return _fill(template, chosen), (chosen,)
 
     def _used(self, *clauses: str) -> bool:
         return any(clause.lower() in self.asked for clause in clauses)
 
-    def _standalone(self, turn: Turn) -> list[str]:
-        return reflection_clauses(turn.answer or "", self.avoid, standalone=True)
-
-    def _earlier(self) -> list[Turn]:
-        return [turn for turn in reversed(self.answered) if turn is not self.previous]
-
-    def second(self, taken: Sequence[str]) -> str | None:
-        """The reflection after the primary one: a link, a summary or a bridge (or None)."""
-        fresh = _topic_stems(" ".join(taken))
-        for turn in self._earlier():
-            clauses = self._unused(self._standalone(turn), *taken)
-            shared = [clause for clause in clauses if _topic_stems(clause) & fresh]
-            if shared:
-                template = LINK_TEMPLATES[self.seed % len(LINK_TEMPLATES)]
-                return template.format(clause=_pick(shared))
-        if self.seed % SUMMARY_EVERY == 0:
-            summary = self.summary(self._earlier(), taken)
-            if summary is not None:
-                return summary
-        for turn in self._earlier():
-            if turn.category != self.request.category:
-                continue
-            clauses = self._unused(self._standalone(turn), *taken)
-            if clauses:
-                template = BRIDGE_TEMPLATES[self.seed % len(BRIDGE_TEMPLATES)]
-                return template.format(clause=_pick(clauses))
-        answer = self.previous.answer if self.previous is not None else None
-        also = [
-            clause
-            for clause in self._unused(reflection_clauses(answer or "", self.avoid), *taken)
-            if not any(_overlaps(clause, earlier) for earlier in taken)
-        ]
-        if also:
-            return ALSO_TEMPLATE.format(clause=_pick(also))
+    def inferred(self) -> str | None:
+        """A complex reflection of the fresh answer's meaning, value or feeling."""
+        if not self.fresh or self.previous is None:
+            return None
+        if self._inferred is None:  # extraction runs once per request, not once per candidate
+            self._inferred = inferred_reflections(self.previous, self.request.config, self.seed)
+        for text in self._inferred:
+            if text.lower() not in self.asked and not _touches_refused(text, self.avoid):
+                return text
         return None
 
-    def summary(self, turns: Sequence[Turn], taken: Sequence[str] = ()) -> str | None:
-        """A collecting summary of two of ``turns`` (most recent first)."""
-        picked: list[str] = []
-        for turn in turns:
-            candidates = [
-                clause
-                for clause in self._standalone(turn)
-                if clause.lower() not in self.gathered
-                and clause not in picked
-                and not any(_overlaps(clause, other) for other in taken)
-            ]
-            # Prefer what has not been reflected yet; a reflected clause may be gathered once.
-            clauses = self._unused(candidates) or candidates
-            if clauses:
-                picked.append(_pick(clauses))
-            if len(picked) == 2:
-                return SUMMARY_TEMPLATE.format(first=picked[1], second=picked[0])
+    def link(self, taken: Sequence[str]) -> str | None:
+        """A link from the fresh answer to an earlier one sharing a topic word."""
+        if not self.fresh or self.previous is None:
+            return None
+        fresh = _topic_stems(self.previous.answer or "")
+        for turn in reversed(self.answered):
+            if turn is self.previous:
+                continue
+            clauses = self._unused(
+                reflection_clauses(turn.answer or "", self.avoid, standalone=True), *taken
+            )
+            shared = [c for c in clauses if _topic_stems(c) & fresh and _restatable(c)]
+            if shared:
+                return LINK_TEMPLATES[self.seed % len(LINK_TEMPLATES)].format(clause=_pick(shared))
         return None
 
     def options(self, cue: str | None, refers_back: bool) -> list[str]:
         """Reflection texts to try before the question, fullest first."""
-        if self.after_skip:
-            summary = self.summary(list(reversed(self.answered)))
-            return [summary] if summary else []
-        primary = self.primary(cue)
-        if primary is None:
+        if not self.fresh or self.previous is None:
             return []
-        text, taken = primary
-        second = None if refers_back else self.second(taken)
-        return [f"{text} {second}", text] if second else [text]
+        ack = acknowledgement(self.previous.answer or "", self.seed)
+        deeper = self.inferred()
+        primary = self.primary(cue, deeper)
+        text, taken = primary if primary is not None else (None, ())
+        if ack is not None:
+            # The acknowledgement stands in for a restatement: the loss is not repeated back.
+            parts = [ack, deeper] if deeper else [ack]
+        elif text is None:
+            # Nothing to restate: the meaning, then how it ties to something said before.
+            parts = [part for part in (deeper, self.link(())) if part]
+        else:
+            deeper = deeper or self.link(taken)
+            parts = [part for part in (text, deeper) if part]
+            if refers_back and deeper is not None:
+                parts = [deeper, text]  # "that" in the question points at the restatement
+        if not parts:
+            return []
+        full = " ".join(parts)
+        return list(dict.fromkeys([full, *parts[:1]]))
 
 
 def plan_question(request: QuestionRequest) -> PlannedQuestion:
@@ -848,7 +825,7 @@ def plan_question(request: QuestionRequest) -> PlannedQuestion:
     refused = request.refused_topics
     reflective = request.config.interviewing_techniques.reflective_listening
     reflector = _Reflector(request) if reflective else None
-    has_primary = reflector is not None and reflector.primary(None) is not None
+    has_primary = reflector is not None and bool(reflector.options(None, refers_back=True))
     for kind, question, cue in _candidates(request, has_primary):
         if check_question(question, asked) or _touches_refused(question, refused):
             continue

@@ -16,6 +16,12 @@ States::
     completed ──finalize(draft)──▶ finalized ──apply──▶ applied
     finalized ──(an answer is edited)──▶ completed
     active | paused | completed | finalized ──discard──▶ discarded
+
+Summaries (the OARS summary of Motivational Interviewing) sit beside the question flow: at a
+topic change, and when the interview completes, the server may offer one (``offer_summary``);
+it never blocks the next question. The person confirms it or corrects it while the session is
+active, paused or completed. A correction is journaled like an answer and becomes a turn of
+its own (id ``s<n>``, see :meth:`Session.evidence_turns`), so the draft cites it as evidence.
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ from server.errors import (
 from server.interview.coverage import ClosedQuestion, Progress, compute_progress
 from server.interview.model import QuestionSource, Turn
 from server.interview.safety import detect_crisis
+from server.interview.summary import without_taken_back
 from server.persona.draft import PersonaDraft
 
 State = Literal["active", "paused", "completed", "finalized", "applied", "discarded"]
 PauseReason = Literal["user", "crisis"]
+SummaryVerdict = Literal["confirmed", "corrected"]
 INCOMPLETE_STATES: frozenset[State] = frozenset({"active", "paused"})
 OPEN_STATES: frozenset[State] = frozenset({"active", "paused", "completed", "finalized"})
 SNAPSHOT_VERSION = 1
@@ -66,6 +74,28 @@ class Answer(_Record):
     answered_at: datetime
     revision: int = 1
     edited_at: datetime | None = None
+    crisis: bool = False
+
+
+class Summary(_Record):
+    """What the interviewer understood about one topic (or several, before finishing)."""
+
+    id: str
+    categories: tuple[Category, ...] = Field(min_length=1)
+    text: str
+    items: tuple[str, ...]
+    covers: tuple[str, ...] = Field(description="Ids of the answered turns it summarizes")
+    offered_at: datetime
+
+
+class SummaryResolution(_Record):
+    """The person's reply to a summary: confirmed, or corrected with their own words."""
+
+    summary_id: str
+    request_id: str
+    verdict: SummaryVerdict
+    text: str = ""
+    resolved_at: datetime
     crisis: bool = False
 
 
@@ -115,6 +145,16 @@ class QuestionSkipped(_Event):
     question_id: str
 
 
+class SummaryOffered(_Event):
+    type: Literal["summary_offered"] = "summary_offered"
+    summary: Summary
+
+
+class SummaryResolved(_Event):
+    type: Literal["summary_resolved"] = "summary_resolved"
+    resolution: SummaryResolution
+
+
 class StateChanged(_Event):
     type: Literal["state_changed"] = "state_changed"
     state: State
@@ -140,6 +180,8 @@ Event = Annotated[
     QuestionAsked
     | AnswerRecorded
     | QuestionSkipped
+    | SummaryOffered
+    | SummaryResolved
     | StateChanged
     | DraftSaved
     | Finalized
@@ -178,6 +220,8 @@ class Session(BaseModel):
     draft: AnswerDraft | None = None
     review: Review | None = None
     application: Application | None = None
+    summaries: list[Summary] = []
+    resolutions: dict[str, SummaryResolution] = {}
     journal_n: int = 0
 
     @classmethod
@@ -239,6 +283,57 @@ class Session(BaseModel):
                 )
             )
         return tuple(turns)
+
+    def evidence_turns(self) -> tuple[Turn, ...]:
+        """The turns extraction reads: :meth:`turns` plus every summary correction.
+
+        A correction is a turn of the summary's first topic whose question is the summary and
+        whose answer is the person's correction, so draft items cite it (``s1``) as evidence.
+        """
+        corrections = []
+        for summary in self.summaries:
+            resolution = self.resolutions.get(summary.id)
+            if resolution is None or resolution.verdict != "corrected" or resolution.crisis:
+                continue
+            corrections.append(
+                Turn(
+                    question_id=summary.id,
+                    category=summary.categories[0],
+                    question=summary.text,
+                    answer=resolution.text,
+                )
+            )
+        return self.turns() + tuple(corrections)
+
+    def corrections(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each summary correction with the answers its summary covered (crisis ones left out)."""
+        found = []
+        for summary in self.summaries:
+            resolution = self.resolutions.get(summary.id)
+            if (
+                resolution is not None
+                and resolution.verdict == "corrected"
+                and not resolution.crisis
+            ):
+                found.append((resolution.text, summary.covers))
+        return found
+
+    def summarized_ids(self) -> set[str]:
+        """Ids of the answered turns some summary already covered."""
+        return {question_id for summary in self.summaries for question_id in summary.covers}
+
+    def summary(self, summary_id: str) -> Summary:
+        for summary in self.summaries:
+            if summary.id == summary_id:
+                return summary
+        raise NotFound(
+            f"session {self.session_id} has no summary {summary_id!r}; "
+            f"its summaries are {[s.id for s in self.summaries]}"
+        )
+
+    @property
+    def next_summary_id(self) -> str:
+        return f"s{len(self.summaries) + 1}"
 
     @property
     def answered_count(self) -> int:
@@ -502,6 +597,69 @@ class Session(BaseModel):
             )
         return [StateChanged(n=self._event_n(), at=now, state="completed", reason="finished early")]
 
+    def offer_summary(
+        self,
+        categories: Sequence[Category],
+        text: str,
+        items: Sequence[str],
+        covers: Sequence[str],
+        now: datetime,
+    ) -> list[Event]:
+        """Record a summary offered to the person (see :mod:`server.interview.summary`)."""
+        self._require("offer a summary", "active", "completed")
+        if not text.strip() or not categories:
+            raise ValidationError("a summary needs text and at least one topic")
+        summary = Summary(
+            id=self.next_summary_id,
+            categories=tuple(categories),
+            text=text.strip(),
+            items=tuple(items),
+            covers=tuple(covers),
+            offered_at=now,
+        )
+        return [SummaryOffered(n=self._event_n(), at=now, summary=summary)]
+
+    def resolve_summary(
+        self,
+        summary_id: str,
+        request_id: str,
+        correction: str | None,
+        now: datetime,
+        config: InterviewConfig,
+    ) -> list[Event]:
+        """Confirm (``correction`` None) or correct a summary. A repeated request is a no-op."""
+        summary = self.summary(summary_id)
+        known = self.resolutions.get(summary.id)
+        if known is not None and known.request_id == request_id:
+            return []
+        self._require("answer a summary", "active", "paused", "completed")
+        if known is not None:
+            raise ConflictError(
+                f"summary {summary_id} was already {known.verdict}; "
+                "edit the answers to change anything more"
+            )
+        text = "" if correction is None else correction.strip()
+        if correction is not None and not text:
+            raise AnswerRejected("a correction needs text; to accept the summary, confirm it")
+        limit = config.session_defaults.max_answer_length
+        if len(text) > limit:
+            raise AnswerRejected(
+                f"corrections may have at most {limit} characters; this one has {len(text)}"
+            )
+        crisis = bool(text) and detect_crisis(text).crisis
+        resolution = SummaryResolution(
+            summary_id=summary.id,
+            request_id=request_id,
+            verdict="corrected" if correction is not None else "confirmed",
+            text=text,
+            resolved_at=now,
+            crisis=crisis,
+        )
+        events: list[Event] = [SummaryResolved(n=self._event_n(), at=now, resolution=resolution)]
+        if crisis and self.state == "active":
+            events.append(StateChanged(n=self._event_n(1), at=now, state="paused", reason="crisis"))
+        return events
+
     def finalize(
         self,
         draft: PersonaDraft,
@@ -511,9 +669,9 @@ class Session(BaseModel):
     ) -> list[Event]:
         """Store the reviewed-to-be draft. Crisis and skipped turns can never be evidence."""
         self._require("finalize", "completed")
-        allowed = [turn.question_id for turn in self.turns() if turn.answered]
+        allowed = [turn.question_id for turn in self.evidence_turns() if turn.answered]
         review = Review(
-            draft=draft.keep_evidenced_by(allowed),
+            draft=without_taken_back(draft.keep_evidenced_by(allowed), self.corrections()),
             extraction_source=extraction_source,
             notes=tuple(notes),
             finalized_at=now,
@@ -583,6 +741,10 @@ class Session(BaseModel):
                 if state in ("active", "completed") and self.review is not None:
                     self.review = None  # an edit invalidated the draft under review
                 self.state = state
+            case SummaryOffered(summary=summary):
+                self.summaries.append(summary)
+            case SummaryResolved(resolution=resolution):
+                self.resolutions[resolution.summary_id] = resolution
             case Finalized(review=review):
                 self.review = review
             case Applied(application=application):

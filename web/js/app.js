@@ -6,6 +6,7 @@ import * as model from "./model.js";
 import * as drafts from "./drafts.js";
 import { ReviewDialog, TranscriptDialog } from "./review.js";
 import { PersonaView, renderServer } from "./persona-view.js";
+import { applySummaryEvent, renderSummaries } from "./summary.js";
 
 const DRAFT_DEBOUNCE_MS = 1200;
 
@@ -230,6 +231,7 @@ function onSessionFrame(frame) {
     return;
   }
   if (!app.view) return;
+  if (applySummaryEvent(app.view, frame)) return renderSummaries(app.view, $("#summaries"), command);
   const kind = model.applyEvent(app.view, frame);
   switch (kind) {
     case "question.delta":
@@ -566,7 +568,8 @@ function showComposerError(text) {
 function focusComposer() {
   const textarea = $("#answer");
   const active = document.activeElement;
-  const idle = !active || active === document.body || active.closest("#interview");
+  // Never take the focus from a summary correction being typed.
+  const idle = !active || active === document.body || (active.closest("#interview") && !active.closest("#summaries"));
   if (idle && !$("#composer").hidden && !textarea.readOnly && !app.review.isOpen) textarea.focus({ preventScroll: false });
 }
 
@@ -604,6 +607,7 @@ function renderInterview() {
   renderControls(view);
   renderCrisis(view);
   renderLog(view);
+  renderSummaries(view, $("#summaries"), command);
   renderCurrent(view);
   renderComposer(view);
   renderDone(view);

@@ -139,6 +139,9 @@ export function pendingQuestion(view) {
 
 export function questionText(view, id) {
   const item = view && question(view, id);
+  // A corrected summary (s1, s2, ...) is evidence too: the person's correction.
+  const summary = view && (view.summaries || []).find((s) => s.summary_id === id);
+  if (summary && summary.resolution) return `Your correction of a summary: ${summary.resolution.text}`;
   return item ? item.text : null;
 }
 

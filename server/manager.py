@@ -34,8 +34,8 @@ from server.errors import (
     PersonagenError,
     ValidationError,
 )
+from server.interview.crisis import CRISIS_MESSAGE
 from server.interview.model import QuestionDelta, QuestionFinal, QuestionRestart
-from server.interview.safety import CRISIS_MESSAGE
 from server.interview.session import (
     INCOMPLETE_STATES,
     AnswerDraft,

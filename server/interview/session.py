@@ -35,8 +35,8 @@ from server.errors import (
     ValidationError,
 )
 from server.interview.coverage import ClosedQuestion, Progress, compute_progress
+from server.interview.crisis import detect_crisis
 from server.interview.model import QuestionSource, Turn
-from server.interview.safety import detect_crisis
 from server.persona.draft import PersonaDraft
 
 State = Literal["active", "paused", "completed", "finalized", "applied", "discarded"]

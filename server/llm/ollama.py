@@ -58,7 +58,7 @@ from server.interview.prompts import (
     question_messages,
 )
 from server.interview.question_bank import fallback_question
-from server.interview.safety import check_question
+from server.interview.question_lint import check_question
 from server.llm.base import BackendName
 from server.persona.draft import PersonaDraft
 

@@ -42,15 +42,34 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from server.interview.text import negated_before, normalize_for_matching
+from server.interview.crisis_frames import (
+    Level,
+    benign_parting,
+    frame_cues,
+    is_fiction,
+    past_weight,
+    stronger,
+)
+from server.interview.text import negated_before, normalize_for_matching, split_sentences
 
 
 @dataclasses.dataclass(frozen=True)
 class CrisisAssessment:
-    """``crisis`` says whether to pause; ``cues`` names the kinds of cue found, in order."""
+    """``crisis`` says whether to pause; ``cues`` names the kinds of cue found, in order.
+
+    ``level`` tells the two pauses apart: ``"crisis"`` (a clear risk statement: resources
+    first) or ``"uncertain"`` (it may be one: a gentle check-in with the same resources).
+    Either way the interview pauses and the answer is kept out of everything downstream, so
+    ``crisis`` is true for both.
+    """
 
     crisis: bool
     cues: tuple[str, ...] = ()
+    level: Level = "none"
+
+    def __post_init__(self) -> None:
+        if self.crisis and self.level == "none":
+            object.__setattr__(self, "level", "crisis")
 
 
 CRISIS_MESSAGE = (
@@ -462,21 +481,54 @@ _EXPLICIT_RE = tuple((label, re.compile(pattern)) for label, pattern in _EXPLICI
 _NEGATABLE_RE = tuple((label, re.compile(pattern)) for label, pattern in _NEGATABLE)
 
 
-def detect_crisis(text: str) -> CrisisAssessment:
-    """Rule-based crisis screen of one answer; see the module docstring for the policy."""
-    normalized = normalize_for_matching(text)
-    if not normalized:
-        return CrisisAssessment(False)
-    cues: list[str] = []
-    for label, pattern in _EXPLICIT_RE:
-        if pattern.search(normalized):
-            cues.append(label)
+def _lexicon_cues(normalized: str) -> list[str]:
+    """Cue labels from the phrase lexicon (explicit cues ignore negation; indirect ones don't)."""
+    cues = [label for label, pattern in _EXPLICIT_RE if pattern.search(normalized)]
     for label, pattern in _NEGATABLE_RE:
         for match in pattern.finditer(normalized):
             if not negated_before(normalized, match.start()):
                 cues.append(label)
                 break
+    return cues
+
+
+def _sentence_verdict(sentence: str, answer: str) -> tuple[Level, list[str]]:
+    """The verdict of one normalized sentence, with its context applied."""
+    crisis_cues = _lexicon_cues(sentence)
+    frames, uncertain_cues = frame_cues(sentence)
+    crisis_cues += frames
+    if is_fiction(sentence):
+        return "none", []
+    level: Level = "crisis" if crisis_cues else ("uncertain" if uncertain_cues else "none")
+    if level == "none":
+        return level, []
+    cues = crisis_cues or uncertain_cues
+    if benign_parting(cues, answer):
+        return "none", []
+    past = past_weight(sentence, answer)
+    if past is not None:
+        level = past
+    return level, cues if level != "none" else []
+
+
+def detect_crisis(text: str) -> CrisisAssessment:
+    """Rule-based crisis screen of one answer; see the module docstring for the policy.
+
+    Each sentence is read on its own (so a story, a resolved past or a house move in one
+    sentence does not hide a risk statement in another); the answer takes the most cautious
+    sentence verdict.
+    """
+    normalized = normalize_for_matching(text)
+    if not normalized:
+        return CrisisAssessment(False)
+    level: Level = "none"
+    cues: list[str] = []
+    for sentence in split_sentences(normalized):
+        sentence_level, sentence_cues = _sentence_verdict(sentence, normalized)
+        level = stronger(level, sentence_level)
+        cues += sentence_cues
     if _MEANS_REQUEST.search(normalized) and _DISTRESS.search(normalized):
         cues.append("distress with a request for means")
+        level = "crisis"
     unique = tuple(dict.fromkeys(cues))
-    return CrisisAssessment(bool(unique), unique)
+    return CrisisAssessment(level != "none", unique, level)

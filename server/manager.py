@@ -34,7 +34,7 @@ from server.errors import (
     PersonagenError,
     ValidationError,
 )
-from server.interview.crisis import CRISIS_MESSAGE
+from server.interview.crisis import crisis_message_for
 from server.interview.model import QuestionDelta, QuestionFinal, QuestionRestart
 from server.interview.session import (
     INCOMPLETE_STATES,
@@ -336,7 +336,9 @@ class LiveSession:
             "session_id": session.session_id,
             "state": session.state,
             "pause_reason": session.pause_reason,
-            "crisis_message": CRISIS_MESSAGE if session.pause_reason == "crisis" else None,
+            "crisis_message": crisis_message_for(
+                "crisis_check" if session.crisis_check else session.pause_reason
+            ),
             "created_at": _iso(session.created_at),
             "updated_at": _iso(session.updated_at),
             "backend": session.backend,
@@ -414,7 +416,7 @@ class LiveSession:
                         "session.state",
                         state=state,
                         reason=reason,
-                        crisis_message=CRISIS_MESSAGE if reason == "crisis" else None,
+                        crisis_message=crisis_message_for(reason),
                     )
                 case Applied(application=application):
                     self.publish(

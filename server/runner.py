@@ -18,6 +18,7 @@ import anyio
 
 from server.config import InterviewConfig
 from server.errors import ConflictError, CorruptFile, InvalidTransition, ValidationError
+from server.interview.crisis_frames import Level
 from server.interview.model import (
     ExtractionRequest,
     QuestionEvent,
@@ -27,7 +28,7 @@ from server.interview.model import (
 from server.interview.policy import plan_next_question
 from server.interview.session import Event, Review, Session, StateChanged, parse_event
 from server.interview.training import render_jsonl, training_records
-from server.llm.base import Interviewer
+from server.llm.base import CrisisClassifier, Interviewer
 from server.persona.diff import Change, diff
 from server.persona.merge import STRATEGIES, Strategy, apply_changes, propose
 from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
@@ -167,17 +168,29 @@ class InterviewRunner:
 
     # -- commands -----------------------------------------------------------------------------
 
+    async def second_opinion(self, text: str) -> Level | None:
+        """The backend model's crisis verdict on an answer, when the backend can give one."""
+        if isinstance(self.interviewer, CrisisClassifier):
+            return await self.interviewer.classify_crisis(text)
+        return None
+
     async def submit_answer(
         self, session: Session, question_id: str, answer_id: str, text: str
     ) -> list[Event]:
-        events = session.submit_answer(question_id, answer_id, text, self.clock(), self.config)
+        opinion = await self.second_opinion(text)
+        events = session.submit_answer(
+            question_id, answer_id, text, self.clock(), self.config, second_opinion=opinion
+        )
         await self.commit(session, events)
         return events
 
     async def edit_answer(
         self, session: Session, question_id: str, answer_id: str, text: str
     ) -> list[Event]:
-        events = session.edit_answer(question_id, answer_id, text, self.clock(), self.config)
+        opinion = await self.second_opinion(text)
+        events = session.edit_answer(
+            question_id, answer_id, text, self.clock(), self.config, second_opinion=opinion
+        )
         await self.commit(session, events)
         return events
 

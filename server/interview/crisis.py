@@ -481,6 +481,34 @@ _EXPLICIT_RE = tuple((label, re.compile(pattern)) for label, pattern in _EXPLICI
 _NEGATABLE_RE = tuple((label, re.compile(pattern)) for label, pattern in _NEGATABLE)
 
 
+CHECK_IN_MESSAGE = (
+    "Thank you for telling me. I want to make sure I understood you, so I'm pausing the "
+    "interview for a moment.\n"
+    "Some of what you wrote made me wonder whether you might be thinking about not being here, "
+    "or about hurting yourself. If that is so, please tell someone now: in the US call or text "
+    "988 (Suicide & Crisis Lifeline), or text HOME to 741741; anywhere else, findahelpline.com "
+    "lists free, confidential lines in your country. In immediate danger, call your local "
+    "emergency number (911 in the US, 112 in most of Europe).\n"
+    "If I misread you, no harm done: that answer is left out of your profile, and you can "
+    "resume the interview whenever you choose."
+)
+
+
+def crisis_message_for(reason: str | None) -> str | None:
+    """The message a crisis pause shows, from its state-change reason (None for other pauses)."""
+    if reason == "crisis":
+        return CRISIS_MESSAGE
+    if reason == "crisis_check":
+        return CHECK_IN_MESSAGE
+    return None
+
+
+def crisis_verdict(text: str, second_opinion: Level | None = None) -> Level:
+    """The rule verdict on an answer joined with a model's: the model can only raise it."""
+    level = detect_crisis(text).level
+    return level if second_opinion is None else stronger(level, second_opinion)
+
+
 def _lexicon_cues(normalized: str) -> list[str]:
     """Cue labels from the phrase lexicon (explicit cues ignore negation; indirect ones don't)."""
     cues = [label for label, pattern in _EXPLICIT_RE if pattern.search(normalized)]

@@ -35,7 +35,8 @@ from server.errors import (
     ValidationError,
 )
 from server.interview.coverage import ClosedQuestion, Progress, compute_progress
-from server.interview.crisis import detect_crisis
+from server.interview.crisis import crisis_verdict
+from server.interview.crisis_frames import Level
 from server.interview.model import QuestionSource, Turn
 from server.persona.draft import PersonaDraft
 
@@ -44,6 +45,8 @@ PauseReason = Literal["user", "crisis"]
 INCOMPLETE_STATES: frozenset[State] = frozenset({"active", "paused"})
 OPEN_STATES: frozenset[State] = frozenset({"active", "paused", "completed", "finalized"})
 SNAPSHOT_VERSION = 1
+# The StateChanged reason of a crisis pause, by verdict. Both set pause_reason "crisis".
+_PAUSE: dict[Level, str] = {"crisis": "crisis", "uncertain": "crisis_check", "none": "crisis"}
 
 
 class _Record(BaseModel):
@@ -171,6 +174,8 @@ class Session(BaseModel):
     backend: str = ""
     state: State = "active"
     pause_reason: PauseReason | None = None
+    # A crisis pause for an uncertain verdict: the gentle check-in instead of the alert.
+    crisis_check: bool = False
     questions: list[Question] = []
     answers: dict[str, Answer] = {}
     skipped: list[str] = []
@@ -330,9 +335,20 @@ class Session(BaseModel):
         return True
 
     def submit_answer(
-        self, question_id: str, answer_id: str, text: str, now: datetime, config: InterviewConfig
+        self,
+        question_id: str,
+        answer_id: str,
+        text: str,
+        now: datetime,
+        config: InterviewConfig,
+        second_opinion: Level | None = None,
     ) -> list[Event]:
-        """Answer the open question. A repeat of the same ``answer_id`` returns no events."""
+        """Answer the open question. A repeat of the same ``answer_id`` returns no events.
+
+        ``second_opinion`` is a model's crisis verdict on the answer (None when there is no
+        model or it failed); it can raise the rule verdict, never lower it. A crisis or an
+        uncertain verdict pauses the interview and keeps the answer out of everything after.
+        """
         if self._duplicate(answer_id, question_id, text):
             return []
         self._require("answer", "active")
@@ -344,7 +360,8 @@ class Session(BaseModel):
         if question_id in self.skipped:
             raise InvalidTransition(f"question {question_id} was skipped")
         cleaned = self._checked_text(text, config)
-        crisis = detect_crisis(cleaned).crisis
+        level = crisis_verdict(cleaned, second_opinion)
+        crisis = level != "none"
         answer = Answer(
             question_id=question.id,
             answer_id=answer_id,
@@ -354,7 +371,9 @@ class Session(BaseModel):
         )
         events: list[Event] = [AnswerRecorded(n=self._event_n(), at=now, answer=answer)]
         if crisis:
-            events.append(StateChanged(n=self._event_n(1), at=now, state="paused", reason="crisis"))
+            events.append(
+                StateChanged(n=self._event_n(1), at=now, state="paused", reason=_PAUSE[level])
+            )
         elif self._complete_after(events, config):
             events.append(
                 StateChanged(n=self._event_n(1), at=now, state="completed", reason="coverage")
@@ -362,7 +381,13 @@ class Session(BaseModel):
         return events
 
     def edit_answer(
-        self, question_id: str, answer_id: str, text: str, now: datetime, config: InterviewConfig
+        self,
+        question_id: str,
+        answer_id: str,
+        text: str,
+        now: datetime,
+        config: InterviewConfig,
+        second_opinion: Level | None = None,
     ) -> list[Event]:
         """Replace an earlier answer. Editing a finalized session sends it back to review."""
         if self._duplicate(answer_id, question_id, text):
@@ -372,7 +397,8 @@ class Session(BaseModel):
         if previous is None:
             raise NotFound(f"question {question_id} has no answer to edit; submit one instead")
         cleaned = self._checked_text(text, config)
-        crisis = detect_crisis(cleaned).crisis
+        level = crisis_verdict(cleaned, second_opinion)
+        crisis = level != "none"
         answer = previous.model_copy(
             update={
                 "answer_id": answer_id,
@@ -384,7 +410,9 @@ class Session(BaseModel):
         )
         events: list[Event] = [AnswerRecorded(n=self._event_n(), at=now, answer=answer)]
         if crisis and self.state == "active":
-            events.append(StateChanged(n=self._event_n(1), at=now, state="paused", reason="crisis"))
+            events.append(
+                StateChanged(n=self._event_n(1), at=now, state="paused", reason=_PAUSE[level])
+            )
         elif self.state == "finalized":
             events.append(
                 StateChanged(n=self._event_n(1), at=now, state="completed", reason="answer edited")
@@ -577,9 +605,10 @@ class Session(BaseModel):
                 self.draft = draft
             case StateChanged(state=state, reason=reason):
                 if state == "paused":
-                    self.pause_reason = "crisis" if reason == "crisis" else "user"
+                    self.pause_reason = "crisis" if reason in _PAUSE.values() else "user"
+                    self.crisis_check = reason == _PAUSE["uncertain"]
                 else:
-                    self.pause_reason = None
+                    self.pause_reason, self.crisis_check = None, False
                 if state in ("active", "completed") and self.review is not None:
                     self.review = None  # an edit invalidated the draft under review
                 self.state = state

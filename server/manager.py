@@ -873,6 +873,19 @@ class SessionManager:
                 ack["backup"] = result.backup
                 ack["change_ids"] = list(result.change_ids)
                 events = list(result.events)
+            case p.TrainingReview(excluded=excluded):
+                training = await runner.training_review(session, excluded)
+                live.publish("training.ready", **training.to_dict())
+            case p.TrainingExport(excluded=excluded):
+                exported = await runner.export_training(session, excluded)
+                live.publish(
+                    "training.exported",
+                    path=exported.path,
+                    records=exported.records,
+                    **exported.review.to_dict(),
+                )
+                ack["training_path"] = exported.path
+                ack["training_records"] = exported.records
             case _:
                 raise ValidationError(f"unsupported request {message.type!r}")
         live.publish_events(events)

@@ -174,6 +174,23 @@ class ReviewApply(_SessionRequest):
     )
 
 
+QuestionIds = list[Annotated[str, Field(max_length=64)]]
+
+
+class TrainingReview(_SessionRequest):
+    """Show what the training export would write, turn by turn (nothing is written)."""
+
+    type: Literal["training.review"]
+    excluded: QuestionIds = Field(default_factory=list, max_length=2000)
+
+
+class TrainingExport(_SessionRequest):
+    """Write the training export, leaving out the turns the person excluded."""
+
+    type: Literal["training.export"]
+    excluded: QuestionIds = Field(default_factory=list, max_length=2000)
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -191,7 +208,9 @@ ClientMessage = Annotated[
     | QuestionNext
     | GenerationStop
     | ReviewRequest
-    | ReviewApply,
+    | ReviewApply
+    | TrainingReview
+    | TrainingExport,
     Field(discriminator="type"),
 ]
 CLIENT_ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -213,6 +232,8 @@ CLIENT_TYPES: tuple[str, ...] = (
     "generation.stop",
     "review.request",
     "review.apply",
+    "training.review",
+    "training.export",
 )
 
 

@@ -108,6 +108,13 @@ def test_every_client_type_parses_into_its_model() -> None:
             "strategy": "merge",
             "base_digest": "absent",
         },
+        "training.review": {"type": "training.review", "id": "a", "session_id": SESSION},
+        "training.export": {
+            "type": "training.export",
+            "id": "a",
+            "session_id": SESSION,
+            "excluded": ["q2"],
+        },
     }
     assert sorted(examples) == sorted(p.CLIENT_TYPES)
     for kind, frame in examples.items():
@@ -384,6 +391,8 @@ EVENT_TYPES = [
     "review.extracting",
     "review.ready",
     "session.applied",
+    "training.ready",
+    "training.exported",
 ]
 
 

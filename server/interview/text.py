@@ -90,6 +90,7 @@ _ALLOWED_CAPITALS = word_set(
     Korean Arabic Hindi Russian Dutch Greek Latin Polish Swedish Norwegian Danish Finnish
     Turkish Python Rust JavaScript TypeScript Java Linux Excel Internet Christmas AI
     PhD MBA MSc BSc MA BA EP LP CV TV UK US USA EU IT HR GP CEO CTO DIY PE
+    God
     """
 )
 _COMMON_STARTERS = word_set(
@@ -111,6 +112,13 @@ _COMMON_STARTERS = word_set(
     thanks whenever wherever most colleagues clients customers students kids children parents
     teachers neighbours neighbors nobody somebody anybody everybody someone anyone none either
     neither whatever
+    by with from to into onto about over under above below across along around between among
+    through until till unless whether however otherwise meanwhile instead therefore thus plus
+    despite without within besides unlike up out off of again once twice later soon early
+    sadly luckily hopefully thankfully unfortunately fortunately obviously clearly ideally
+    only even sure not lots loads plenty text call email mail message ask send tell give let
+    make take keep try see look go come get put bring find use stop start please thank being
+    having getting back right left both such other another more less few any
     """
 )
 _NAME_SUFFIXES = ("ing", "ness", "ity", "ment", "tion", "sion", "ism", "ship", "dom")
@@ -122,7 +130,7 @@ def name_spans(text: str, sentence_start: bool) -> list[tuple[int, int]]:
     A sentence-initial word counts only when it is not a common sentence starter.
     """
     spans: list[tuple[int, int]] = []
-    for index, match in enumerate(re.finditer(r"[A-Za-z][A-Za-z'\-]*", text)):
+    for index, match in enumerate(re.finditer(r"[^\W\d_](?:[^\W\d_]|['\-])*", text)):
         word = match.group(0)
         if not word[0].isupper() or word in _ALLOWED_CAPITALS:
             continue

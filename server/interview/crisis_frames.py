@@ -52,7 +52,7 @@ _ABSENCE = (
     r"(?:(?:not|never|no longer) (?:wak(?:e|ing) up|be(?:ing)? (?:here|around|alive)|"
     r"exist(?:ing)?|com(?:e|ing) back|hav(?:e|ing) to (?:wake up|exist|be here|go on))|"
     r"(?:disappear|vanish)(?:ing)? (?:forever|for good|permanently|completely)|"
-    r"(?:didnt|did not|dont|never|not) (?:wake|woke|waking) up|"
+    r"(?:didnt|did not|dont|never|not|wont|will not|wouldnt|would not) (?:wake|woke|waking) up|"
     r"(?:be(?:ing)? )?(?:dead(?! tired| set| serious| on| right| wrong| easy| last| end)|"
     r"gone for good|gone forever)|"
     r"stop(?:ping)? (?:existing|living|breathing|being alive)|"
@@ -149,6 +149,13 @@ _UNCERTAIN_FRAMES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "wish to disappear",
             r"\b(?:want|wish i could|wish i can|would love) (?:to )?(?:just )?(?:disappear|vanish"
             r"|not exist|stop existing)\b(?! for (?:a|the|one|two|three|\w+ (?:days?|weeks?)))",
+        ),
+        (
+            "burden or better off without me",
+            r"\b(?:it|things|everything|life) (?:would|will|d|might) (?:all )?be "
+            r"(?:so |much |a lot )?(?:easier|simpler|better|lighter) for "
+            r"(?:everyone|everybody|them|all of them|"
+            r"my (?:family|kids|parents|partner|wife|husband))\s*(?:[.,;!?]|$)",
         ),
         (
             "thoughts of death",

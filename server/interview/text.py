@@ -118,7 +118,8 @@ _COMMON_STARTERS = word_set(
     sadly luckily hopefully thankfully unfortunately fortunately obviously clearly ideally
     only even sure not lots loads plenty text call email mail message ask send tell give let
     make take keep try see look go come get put bring find use stop start please thank being
-    having getting back right left both such other another more less few any
+    having getting back right left both such other another more less few any think describe
+    imagine picture share walk name remember consider recall choose pick suppose say
     """
 )
 _NAME_SUFFIXES = ("ing", "ness", "ity", "ment", "tion", "sion", "ism", "ship", "dom")

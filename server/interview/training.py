@@ -19,6 +19,8 @@ The export policy (:data:`POLICY_VERSION`), decided per turn by :func:`review_tu
 * sensitive spans in the question and the answer (addresses, e-mail addresses, phone and ID
   numbers, health details, other people's names, sentences that instruct the system) are
   **redacted** with a mark such as ``[address]`` (:func:`server.interview.sensitive.redact`);
+* a sentence of a later question that quotes a turn the person excluded is dropped, so the
+  exclusion holds even where the interviewer reflected that answer back;
 * a turn with fewer than :data:`MIN_WORDS_LEFT` words of its own left after redaction is
   **excluded**: what is left would teach nothing but the marks;
 * skipped and unanswered turns are never exported.
@@ -40,6 +42,7 @@ from server.errors import ValidationError
 from server.interview.crisis import detect_crisis
 from server.interview.model import Turn
 from server.interview.sensitive import REDACTION_MARKS, redact
+from server.interview.text import split_sentences
 
 SYSTEM_TEMPLATE = "You are {name}. Answer as yourself, in your own words and voice."
 POLICY_VERSION = "personagen-training/1"
@@ -48,6 +51,7 @@ MIN_WORDS_LEFT = 3
 Decision = Literal["keep", "redact", "exclude"]
 CRISIS_REASON = "crisis content"
 EXCLUDED_BY_PERSON = "excluded by you"
+QUOTES_EXCLUDED = "question quoted an excluded turn"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +137,7 @@ def review_turns(
     """
     names = tuple(own_names)
     held_back = {turn.question_id: turn for turn in crisis_turns}
+    left_out = [t.answer for t in turns if t.question_id in excluded and t.answer is not None]
     decisions = []
     for turn in sorted([*turns, *held_back.values()], key=lambda t: _order(t.question_id)):
         if turn.question_id in held_back:
@@ -145,10 +150,36 @@ def review_turns(
         question, answer = turn.question.strip(), turn.answer.strip()
         if not question or not answer:
             continue
-        decisions.append(
-            decide_turn(turn.question_id, turn.category, question, answer, names, excluded)
-        )
+        decision = decide_turn(turn.question_id, turn.category, question, answer, names, excluded)
+        decisions.append(_without_quotes(decision, left_out))
     return decisions
+
+
+_QUOTE_WORDS = 4
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {tuple(words[i : i + _QUOTE_WORDS]) for i in range(len(words) - _QUOTE_WORDS + 1)}
+
+
+def _without_quotes(decision: TurnDecision, left_out: Sequence[str]) -> TurnDecision:
+    """Drop the sentences of a kept turn's question that quote a turn left out of the export
+    (a later question reflecting an excluded answer would otherwise carry it back in)."""
+    if not decision.exported or not left_out:
+        return decision
+    quoted = set().union(*(_shingles(text) for text in left_out))
+    sentences = split_sentences(decision.question)
+    kept = [sentence for sentence in sentences if not _shingles(sentence) & quoted]
+    if len(kept) == len(sentences):
+        return decision
+    if not kept:
+        why = (QUOTES_EXCLUDED + " and nothing else",)
+        return TurnDecision(decision.question_id, decision.category, "exclude", why)
+    reasons = tuple(dict.fromkeys((*decision.reasons, QUOTES_EXCLUDED)))
+    return dataclasses.replace(
+        decision, decision="redact", reasons=reasons, question=" ".join(kept)
+    )
 
 
 def _order(question_id: str) -> tuple[int, str]:

@@ -39,7 +39,7 @@ from server.llm.ollama import OllamaInterviewer
 from server.llm.select import choose_interviewer
 from server.manager import Connection, Limits, SessionManager
 from server.persona.schema import normalize_persona
-from server.runner import InterviewRunner
+from server.runner import InterviewRunner, refilter_summary
 from server.settings import Settings
 from server.store import ProfileStore
 from server.transcript import transcript_markdown
@@ -112,6 +112,7 @@ def create_app(
         Route("/api/persona/backups", api_backups),
         Route("/api/persona/backups/{name}", api_backup),
         Route("/api/persona/restore", api_restore, methods=["POST"]),
+        Route("/api/training/refilter", api_training_refilter, methods=["POST"]),
     ]
     directory = web_dir or WEB_DIR
     if directory.is_dir():
@@ -425,6 +426,18 @@ async def api_restore(request: Request) -> Response:
     return JSONResponse(
         {"restored": body["name"], "backup": written.backup, "digest": written.digest}
     )
+
+
+async def api_training_refilter(request: Request) -> Response:
+    """Apply the current export policy to every training export of the user already written."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        results = await services_of(request).manager.runner.refilter_training(user)
+    except PersonagenError as exc:
+        return _json_error(400 if isinstance(exc, ValidationError) else 500, exc)
+    return JSONResponse(refilter_summary(results))
 
 
 # -- WebSocket --------------------------------------------------------------------------------

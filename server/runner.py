@@ -396,6 +396,28 @@ class InterviewRunner:
         return ApplyResult(persona, written.digest, written.backup, tuple(chosen), tuple(events))
 
 
+def refilter_summary(results: Sequence[tuple[str, Refiltered]]) -> dict[str, Any]:
+    """The JSON answer of a refilter: per export, records before and after, and what changed."""
+    return {
+        "policy_version": POLICY_VERSION,
+        "exports": [
+            {
+                "session_id": session_id,
+                "records_before": refiltered.before,
+                "records_after": refiltered.after,
+                "changed": refiltered.changed,
+                "excluded": [d.to_dict() for d in refiltered.decisions if not d.exported],
+                "redacted": [
+                    {"question_id": d.question_id, "reasons": list(d.reasons)}
+                    for d in refiltered.decisions
+                    if d.decision == "redact"
+                ],
+            }
+            for session_id, refiltered in results
+        ],
+    }
+
+
 def _strategy(name: str) -> Strategy:
     for strategy in STRATEGIES:
         if strategy == name:

@@ -50,6 +50,7 @@ from server.interview.crisis_frames import (
     past_weight,
     stronger,
 )
+from server.interview.crisis_signals import explained_away, strong_signals, weighted_signals
 from server.interview.text import negated_before, normalize_for_matching, split_sentences
 
 
@@ -520,41 +521,72 @@ def _lexicon_cues(normalized: str) -> list[str]:
     return cues
 
 
-def _sentence_verdict(sentence: str, answer: str) -> tuple[Level, list[str]]:
-    """The verdict of one normalized sentence, with its context applied."""
-    crisis_cues = _lexicon_cues(sentence)
-    frames, uncertain_cues = frame_cues(sentence)
-    crisis_cues += frames
+_TOPICAL_HOPELESS = re.compile(
+    r"\bhopeless(?:ness)? (?:about|over|regarding|when it comes to|at) (?!myself|me\b|my life|"
+    r"life\b|everything|living|the future for me)"
+)
+_HYPOTHETICAL_WORLD = re.compile(r"\bin a world (?:without|where|with no)\b")
+_SOMEONE_ELSE_SUICIDAL = re.compile(
+    r"\b(?:(?:my|his|her|their|our) (?:\w+ ){0,2}(?:friend|brother|sister|mum|mom|dad|father|"
+    r"mother|son|daughter|partner|wife|husband|colleague|patient|client|cousin)|he|she|they)"
+    r" (?:\w+ )?(?:was|were|is|are|had been|has been|became|got) suicidal\b"
+)
+
+
+@dataclasses.dataclass
+class _Reading:
+    """What one sentence contributes: strong cues (a crisis alone) and weighted signs."""
+
+    strong: list[str]
+    weighted: list[tuple[str, float]]
+
+
+def _read_sentence(sentence: str, answer: str) -> _Reading:
+    """The cues of one normalized sentence, with its context applied."""
     if is_fiction(sentence):
-        return "none", []
-    level: Level = "crisis" if crisis_cues else ("uncertain" if uncertain_cues else "none")
-    if level == "none":
-        return level, []
-    cues = crisis_cues or uncertain_cues
-    if benign_parting(cues, answer):
-        return "none", []
+        return _Reading([], [])
+    frames, uncertain = frame_cues(sentence)
+    strong = _lexicon_cues(sentence) + frames + strong_signals(sentence)
+    weighted = [(label, 1.0) for label in uncertain] + weighted_signals(sentence)
+    if explained_away(sentence):
+        weighted = []  # an idiom, someone else's death, a job: no check-in for weak signs
+    if set(strong) == {"suicidal ideation"} and (
+        _SOMEONE_ELSE_SUICIDAL.search(sentence) or _HYPOTHETICAL_WORLD.search(sentence)
+    ):
+        strong = []  # someone else's crisis, or "I don't want to exist in a world without music"
+    if set(strong) == {"hopelessness"} and _TOPICAL_HOPELESS.search(sentence):
+        strong, weighted = [], []  # hopeless about the climate or the news, not about oneself
+    labels = strong or [label for label, _ in weighted]
+    if not labels or benign_parting(labels, answer):
+        return _Reading([], [])
     past = past_weight(sentence, answer)
-    if past is not None:
-        level = past
-    return level, cues if level != "none" else []
+    if past == "none":
+        return _Reading([], [])
+    if past == "uncertain" and strong:  # a distant past episode not said to be over
+        return _Reading([], [(label, 1.0) for label in strong])
+    return _Reading(strong, weighted)
 
 
 def detect_crisis(text: str) -> CrisisAssessment:
     """Rule-based crisis screen of one answer; see the module docstring for the policy.
 
     Each sentence is read on its own (so a story, a resolved past or a house move in one
-    sentence does not hide a risk statement in another); the answer takes the most cautious
-    sentence verdict.
+    sentence does not hide a risk statement in another). A strong cue anywhere makes the
+    answer a crisis; otherwise the weighted signs of all its sentences add up: 2 or more is a
+    crisis, 1 or more the gentle check-in.
     """
     normalized = normalize_for_matching(text)
     if not normalized:
         return CrisisAssessment(False)
-    level: Level = "none"
     cues: list[str] = []
+    strong = False
+    weight = 0.0
     for sentence in split_sentences(normalized):
-        sentence_level, sentence_cues = _sentence_verdict(sentence, normalized)
-        level = stronger(level, sentence_level)
-        cues += sentence_cues
+        reading = _read_sentence(sentence, normalized)
+        strong = strong or bool(reading.strong)
+        cues += reading.strong + [label for label, _ in reading.weighted]
+        weight += sum(value for _, value in dict(reading.weighted).items())
+    level: Level = "crisis" if strong or weight >= 2 else ("uncertain" if weight >= 1 else "none")
     if _MEANS_REQUEST.search(normalized) and _DISTRESS.search(normalized):
         cues.append("distress with a request for means")
         level = "crisis"

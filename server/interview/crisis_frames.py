@@ -45,20 +45,24 @@ _DESIRE = (
     r"long(?:ing)? for|think(?:ing)? (?:about|of)|thought (?:about|of)|"
     r"dream(?:ing|t|ed)? (?:about|of)|"
     r"fantasi[sz](?:e|ing) about|imagin(?:e|ing)|picture|picturing|ready|plan(?:ning|ned)?|"
-    r"going|gonna|decided|tempted|would (?:rather|prefer)|be (?:fine|okay|ok|happy|"
+    r"going|gonna|decided|tempted|would (?:rather|prefer)|like to|love to|be (?:fine|okay|ok|happy|"
     r"relieved|glad) (?:with|to|if)|(?:wouldnt|would not|dont|do not) (?:mind|care)(?: if)?)"
 )
 _ABSENCE = (
     r"(?:(?:not|never|no longer) (?:wak(?:e|ing) up|be(?:ing)? (?:here|around|alive)|"
     r"exist(?:ing)?|com(?:e|ing) back|hav(?:e|ing) to (?:wake up|exist|be here|go on))|"
     r"(?:disappear|vanish)(?:ing)? (?:forever|for good|permanently|completely)|"
-    r"(?:didnt|did not|dont|never|not|wont|will not|wouldnt|would not) (?:wake|woke|waking) up|"
+    r"(?:didnt|did not|dont|never|not|wont|will not|wouldnt|would not) (?:wake|woke|waking) up"
+    r"(?! (?:too |so |very )?(?:early|late|in time|before|until|till|at|on time|when|during|"
+    r"with|to|for|feeling|tired|grumpy|hungry|properly|easily|refreshed|rested)\b)|"
+    r"stay(?:ing)? (?:asleep|dead)|sleep forever|"
     r"(?:be(?:ing)? )?(?:dead(?! tired| set| serious| on| right| wrong| easy| last| end)|"
     r"gone for good|gone forever)|"
     r"stop(?:ping)? (?:existing|living|breathing|being alive)|"
     r"(?:everything|it all|all of it|my life) (?:to )?(?:be |being )?(?:over|done)(?! with)|"
     r"(?:fall(?:ing)? asleep|fell asleep|go(?:ing)? to sleep|sleep(?:ing)?) "
-    r"(?:forever|and (?:not|never))|"
+    r"(?:forever|and (?:not|never|stay asleep))|"
+    r"(?:fall asleep|go to sleep|sleep|lie down|lay down) and never (?:\w+ ){0,7}(?:again|up)\b|"
     r"end(?:ing)? (?:it|things|everything|my life)\b(?! with| off| between| on a))"
 )
 _FILLER = r"(?:\w+ ){0,4}"
@@ -194,6 +198,7 @@ _FICTION = re.compile(
 _FIRST_PERSON_RISK = re.compile(r"\b(?:myself|my (?:own )?life|i (?:want|wish|will|am going))\b")
 _DISTANT_PAST = re.compile(
     r"\b(?:(?:(?:\w+|\d+) )?(?:years|decades) ago|a (?:long time|decade|lifetime) ago|"
+    r"(?:at|aged) (?:age )?(?:\d+|\w*teen|twenty\w*|thirty\w*)\b|"
     r"when i was (?:a |in |at |\d+|young|younger|little|\w*teen\b|twenty|thirty|forty|"
     r"(?:\w+ )?teen)|as a (?:teen|teenager|kid|"
     r"student)|in my (?:teens|twenties|thirties|late|early)|back in (?:19|20)\d\d|"
@@ -201,12 +206,17 @@ _DISTANT_PAST = re.compile(
     r"in (?:high|secondary) school)\b"
 )
 _RESOLVED = re.compile(
-    r"\b(?:got (?:help|better|through it|the help)|recovered|recovery|(?:im|i am) (?:doing )?"
+    r"\b(?:got (?:proper |real |good |the |some )?(?:help|better|through it|support|treatment)|"
+    r"(?:today|now|these days) im (?:\w+ )?(?:\w+ and )?(?:happy|well|fine|good|okay|ok|stable|"
+    r"thriving|better)|recovered|recovery|(?:im|i am) (?:doing )?"
     r"(?:well|fine|okay|ok|good|better|happy|in a (?:good|better|much better) place) (?:now|these"
     r" days|today)|(?:in|into) a (?:good|better|much better|really good) place|(?:its|thats|that"
     r" is|it is) (?:behind me|in the past|over now)|(?:havent|have not|never) (?:felt|done|"
     r"thought|been) (?:like )?(?:that|it) (?:since|again)|since then|grateful|thankful|"
-    r"\w+ years? (?:clean|free|sober))\b"
+    r"\w+ years? (?:clean|free|sober)|(?:sober|clean|free) (?:for|since)|proud of (?:that|it|"
+    r"myself)|(?:therapy|treatment|medication|counsell?ing|support|"
+    r"it|that) (?:really )?helped|been (?:well|fine|good|okay|ok|stable|better|healthy) "
+    r"(?:for|since|ever since)|doing (?:well|fine|great|better) now)\b"
 )
 _RECURRING = re.compile(
     r"\b(?:again|lately|these days|recently|tonight|this week|right now|at the moment|"
@@ -218,7 +228,9 @@ _BENIGN_PARTING = re.compile(
     r"leaving (?:the|my) (?:company|job|team|school|firm)|retir\w+|farewell (?:party|drinks|"
     r"lunch)|(?:leaving|going away|goodbye) (?:drinks|do|party|lunch|dinner|card)|"
     r"holiday|vacation|trip|travel\w*|sabbatical|conference|deploy\w+|semester abroad|"
-    r"gap year|outgrown|the kids have|grew out)\b"
+    r"gap year|outgrown|the kids have|grew out|birthdays?|graduat\w+|wedding|"
+    r"when (?:theyre|they are|hes|shes|he is|she is|youre|you are) (?:grown|older|adults?|"
+    r"eighteen|\w+teen))\b"
 )
 _GOODBYE_LABELS = frozenset({"saying goodbye", "giving things away", "future absence"})
 _DISAPPEAR_LABELS = frozenset({"wish not to wake up or to disappear", "wish to disappear"})
@@ -226,6 +238,11 @@ _GETAWAY = re.compile(
     r"\b(?:disappear|vanish|get away|escape) (?:for|to|into) (?:a |the |one |two |an |\w+ )?"
     r"(?:weekend|week|while|few days|day|bit|month|holiday|cabin|beach|island|mountains|"
     r"retreat|hut|desert|road trip)"
+    r"|\b(?:disappear|vanish|escape|get lost) into (?:a |the |my )?(?:good |new )?(?:book|novel|"
+    r"film|"
+    r"game|garden|work|music|nature|woods|forest|mountains|hills|countryside|crowd|project)"
+    r"|\b(?:disappear|vanish)\b.{0,40}\b(?:this|for the|next) (?:weekend|week|summer|holiday)"
+    r"|\b(?:disappear|hide|vanish) under (?:a |the |my )?(?:duvet|covers|blankets?|quilt)"
 )
 
 

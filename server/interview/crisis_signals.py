@@ -274,6 +274,45 @@ _WEIGHTED: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
         ),
         ("just in case", r"\bjust in case\b", 0.5),
         (
+            "method or plan",
+            r"\b(?:looks?|seems?|feels?) like (?:an|the|my|one) (?:option|way out|answer|exit)\b"
+            r"|\b(?:exit|way out|option|answer|solution) is (?:permanent|death|dying|to die|"
+            r"final)\b"
+            r"|\b(?:pills|tablets|meds|rope|blades?|razors?|knives) (?:are |"
+            r"is )?(?:all )?(?:lined up|"
+            r"laid out|counted out|in front of me|ready)\b"
+            r"|\b(?:wouldnt|would not|wont|will not) be an accident\b"
+            r"|\bgas (?:on|running)\b.{0,40}\b(?:hoping|on purpose|deliberately)\b"
+            r"|\blean\w* (?:out of|over) (?:the |my )?(?:window|balcony|edge|railing|rail|ledge|"
+            r"side)"
+            r"\b.{0,40}\b(?:on purpose|deliberately|further than i should|too far)"
+            r"|\b(?:no|not a|not one) (?:version|future|world|picture|plan) (?:of|where|"
+            r"for) .{0,30}"
+            r"with me in it\b"
+            r"|\b(?:ive|i have|times i|times ive) (?:cut|burned|burnt)\b(?! (?:my|the|a|an|back|"
+            r"down|"
+            r"off|out|up|ties|corners|costs|class|school|it|them|that|this(?! (?:month|week|year|"
+            r"weekend|morning|evening|time))|some|all|our|their|his|"
+            r"her|through|in|loose|short)\b)"
+            r"|\b(?:said|says|told me) (?:that )?(?:im|i am|i will be|ill be) next\b",
+            2.0,
+        ),
+        (
+            "finality",
+            r"\bremember me (?:happy|as|when|like)\b|\b(?:im|i am) going (?:before|soon|now)\b"
+            r"|\b(?:that|this) was (?:my |our )?goodbye\b|\bi know what (?:for|its for|its really "
+            r"for)\b|\b(?:cant|cannot|dont|do not) (?:picture|see|imagine) myself (?:getting|"
+            r"growing)"
+            r" (?:old|older)\b|\band i dont want to\s*(?:[.!]|$)",
+            1.0,
+        ),
+        (
+            "danger or abuse now",
+            r"\b(?:beats|hits|hurts|abuses|strangles|chokes) my (?:mum|mom|mother|sister|brother|"
+            r"little \w+|kids?|children|dad|father)\b",
+            1.0,
+        ),
+        (
             "hopelessness",
             r"\bwant (?:everything|it all|it|life|the world|the pain|all of it|this) to (?:stop|"
             r"end)\b"

@@ -50,7 +50,12 @@ from server.interview.crisis_frames import (
     past_weight,
     stronger,
 )
-from server.interview.crisis_signals import explained_away, strong_signals, weighted_signals
+from server.interview.crisis_signals import (
+    BROAD_LABEL,
+    explained_away,
+    strong_signals,
+    weighted_signals,
+)
 from server.interview.text import negated_before, normalize_for_matching, split_sentences
 
 
@@ -550,6 +555,8 @@ def _read_sentence(sentence: str, answer: str) -> _Reading:
     weighted = [(label, 1.0) for label in uncertain] + weighted_signals(sentence)
     if explained_away(sentence):
         weighted = []  # an idiom, someone else's death, a job: no check-in for weak signs
+    if len(weighted) > 1:  # the wide net only speaks when nothing more specific did
+        weighted = [item for item in weighted if item[0] != BROAD_LABEL]
     if set(strong) == {"suicidal ideation"} and (
         _SOMEONE_ELSE_SUICIDAL.search(sentence) or _HYPOTHETICAL_WORLD.search(sentence)
     ):
@@ -562,8 +569,8 @@ def _read_sentence(sentence: str, answer: str) -> _Reading:
     past = past_weight(sentence, answer)
     if past == "none":
         return _Reading([], [])
-    if past == "uncertain" and strong:  # a distant past episode not said to be over
-        return _Reading([], [(label, 1.0) for label in strong])
+    if past == "uncertain":  # a distant past episode not said to be over: ask, gently
+        return _Reading([], [("a past episode", 1.0)])
     return _Reading(strong, weighted)
 
 

@@ -105,7 +105,7 @@ _CRISIS_FRAMES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"happens to me|to (?:read|open|watch|have) (?:after|when)|(?:after|when|once) im "
             r"(?:gone|dead|not here))",
         ),
-        ("saying goodbye", r"\bgoodbye (?:letters?|notes?|messages?|videos?)\b"),
+        ("saying goodbye", r"\b(?:goodbye|farewell) (?:letters?|notes?|messages?|videos?)\b"),
         (
             "self-harm",
             r"\b(?:i|ive|im|i have|i am|i was|started|been|back to|went back to|relapsed and)"

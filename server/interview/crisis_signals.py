@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import re
 
+_BODY_PARTS = (
+    r"(?:arms?|forearms?|legs?|wrists?|thighs?|skin|stomach|body|hips?|ankles?|hands?|fingers?|"
+    r"chest|neck|face|feet|shoulders?)"
+)
 _BODY = (
     r"(?:myself(?! (?:some )?slack| off\b| a (?:slice|piece|break|bit)| short| out of| up\b|"
     r" down\b)"
-    r"|my (?:own )?(?:arms?|legs?|wrists?|thighs?|skin|stomach|body|hips?|ankles?))"
+    r"|my (?:own )?" + _BODY_PARTS + r")"
 )
 _ACCIDENT = re.compile(
     r"\b(?:cooking|kitchen|oven|stove|hob|pan|kettle|iron(?:ing)?|shaving|accident\w*|by mistake|"
@@ -250,7 +254,9 @@ _WEIGHTED: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
         ),
         (
             "giving things away",
-            r"\bgiv(?:e|ing|en) (?:my|all my|most of my|away my) (?:\w+ ){0,4}(?:away|to)\b"
+            r"\b(?:giv|hand)(?:e|es|ing|en|ed)? (?:out |over |away )?(?:my|all my|most of my|"
+            r"away my) "
+            r"(?:\w+ ){0,4}(?:away|to|out)\b"
             r"|\bgave (?:away )?(?:my|all my|most of my) (?:dog|cat|pets?|guitar|books|records|"
             r"things|stuff|belongings|savings|jewell?ery|tools|plants|car|bike) (?:to|away)\b",
             1.0,
@@ -463,7 +469,9 @@ _RISK_WORDS = re.compile(
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my|myself)\b")
 _NOT_MY_RISK = re.compile(
-    r"\b(?:kill(?:ing|s)? (?:it|time)|(?:knees?|back|feet|legs|head|commute|job|work|this) "
+    r"\b(?:(?:my|our|his|her|their|the|a) (?:\w+ ){1,2}(?:died|dies|passed away|passed on|was "
+    r"put down|was put to sleep)\b|kill(?:ing|s)? (?:it|time)|(?:knees?|back|feet|legs|head|"
+    r"commute|job|work|this) "
     r"(?:is |are )?killing me|dying (?:to|for|of (?:laughter|embarrassment|curiosity|boredom))|"
     r"the death of me|"
     r"(?:died|die|dying) laughing|dead (?:keen|set|tired|serious|right|easy|end|on)|"
@@ -526,6 +534,9 @@ _TEMPORARY = re.compile(
 )
 
 
+BROAD_LABEL = "talk of death or an exit"
+
+
 def family_weight(sentence: str) -> float:
     """0, 1 (a fixation next to an exit or a means) or 2 (and a word of permanence)."""
     if not _FIXATION.search(sentence) or _TEMPORARY.search(sentence):
@@ -564,7 +575,7 @@ def weighted_signals(sentence: str) -> list[tuple[str, float]]:
     """(label, weight) of the weaker signs in one sentence."""
     found = []
     if broad_risk(sentence):
-        found.append(("talk of death or an exit", 1.0))
+        found.append((BROAD_LABEL, 1.0))
     if weight := family_weight(sentence):
         found.append(("a wish or fixation on an exit or a means", weight))
     if _HURT_ONESELF.search(sentence) and not _ACCIDENT.search(sentence):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from server.interview.crisis import CRISIS_MESSAGE, detect_crisis
+from server.interview.crisis import (
+    CRISIS_MESSAGE,
+    crisis_message_for,
+    crisis_verdict,
+    detect_crisis,
+)
 
 # -- crisis: must trigger ---------------------------------------------------------------------
 
@@ -185,3 +190,83 @@ def test_crisis_message_gives_resources_first_and_pauses() -> None:
     assert "choose" in CRISIS_MESSAGE
     assert "therap" not in CRISIS_MESSAGE.lower()
     assert len(CRISIS_MESSAGE) < 1000
+
+
+# -- verdicts: crisis, the gentle check-in, and what explains a statement away ---------------
+# Every statement below was written for these tests; none is in either battery.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Most nights I lie awake hoping I simply won't wake up in the morning.",
+        "My brother would honestly have an easier life if I wasn't around any more.",
+        "I have started handing my vinyl collection out to friends since I won't need it.",
+        "I've been burning my forearm with a lighter again when things get loud in my head.",
+        "I keep a stash of my sleeping tablets hidden for the day I decide.",
+        "I wrote farewell notes for my parents and put them in my desk.",
+        "Some evenings I just want to vanish and not exist.",
+    ],
+)
+def test_new_wordings_of_risk_are_crises(text: str) -> None:
+    assert detect_crisis(text).level == "crisis", detect_crisis(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I find myself thinking about death a great deal these days.",
+        "I think about dying more than I would like to admit.",
+    ],
+)
+def test_ambiguous_statements_get_the_gentle_check_in(text: str) -> None:
+    assessment = detect_crisis(text)
+    assert assessment.level == "uncertain" and assessment.crisis  # it pauses all the same
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In my screenplay the lighthouse keeper wants to disappear forever after the storm.",
+        "Fifteen years ago I tried to end my life; I got good support and I'm doing well now.",
+        "We are giving away most of our furniture because we're moving to a tiny flat in Lisbon.",
+        "I won't be around by the end of June because of a three-week cycling trip.",
+        "My goldfish died yesterday and the kids held a little funeral for him.",
+        "Our sales team is killing it, and I'm dying to tell them about the bonus.",
+    ],
+)
+def test_fiction_resolved_past_partings_grief_and_idioms_stay_quiet(text: str) -> None:
+    assert detect_crisis(text).level == "none", detect_crisis(text)
+
+
+def test_a_distant_past_episode_not_said_to_be_over_gets_the_check_in() -> None:
+    assert detect_crisis("When I was a teenager I tried to kill myself.").level == "uncertain"
+
+
+def test_a_resolved_past_does_not_hide_a_present_statement() -> None:
+    text = "Years ago I self-harmed and got help. Lately I've been cutting my arms again though."
+    assert detect_crisis(text).level == "crisis"
+
+
+def test_weak_signs_add_up_across_sentences() -> None:
+    one = "I've been giving my plants away to the neighbours."
+    two = one + " I won't need them where I'm going."
+    assert detect_crisis(one).level == "uncertain"
+    assert detect_crisis(two).level == "crisis"
+
+
+def test_the_model_can_raise_the_verdict_but_never_lower_it() -> None:
+    explicit = "I want to kill myself."
+    ordinary = "I like long walks and strong tea."
+    assert crisis_verdict(explicit, "none") == "crisis"
+    assert crisis_verdict(ordinary, "crisis") == "crisis"
+    assert crisis_verdict(ordinary, "uncertain") == "uncertain"
+    assert crisis_verdict(ordinary, None) == "none"  # no opinion: the rules decide
+
+
+def test_each_pause_reason_has_its_message() -> None:
+    assert crisis_message_for("crisis") == CRISIS_MESSAGE
+    check_in = crisis_message_for("crisis_check")
+    assert check_in is not None and "988" in check_in and "findahelpline.com" in check_in
+    assert "resume" in check_in and check_in != CRISIS_MESSAGE
+    assert crisis_message_for("user") is None and crisis_message_for(None) is None

@@ -415,7 +415,8 @@ class LiveSession:
                     self.publish(
                         "session.state",
                         state=state,
-                        reason=reason,
+                        # Both crisis pauses are "crisis" to clients; the message tells them apart.
+                        reason="crisis" if reason == "crisis_check" else reason,
                         crisis_message=crisis_message_for(reason),
                     )
                 case Applied(application=application):

@@ -212,6 +212,16 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"should|i should) (?:\w+ )?(?:end it|kill|hurt|die|jump|cut)\b",
         ),
         (
+            "method or plan",
+            r"\b(?:take|taking|swallow\w*|took) "
+            r"(?:a whole |the whole |a |all (?:of )?(?:my |the )?)"
+            r"(?:box|bottle|pack|packet|handful|lot|strip|blister|tub)s? "
+            r"(?:of )?(?:my |the |those )?" + _PILLS + r"\b"
+            r"|\bunder (?:the )?(?:bath ?)?water\b.{0,60}\b(?:dont|do not|never|not) "
+            r"(?:want to )?"
+            r"come (?:back )?up\b",
+        ),
+        (
             "future absence",
             r"\b(?:dont|do not|not) (?:plan|planning|expect|expecting|intend|intending) (?:on|to) "
             r"(?:be|being) (?:around|here|alive)\b",
@@ -495,13 +505,16 @@ _NOT_MY_RISK = re.compile(
 # Co-occurring families of words: a first-person wish or fixation next to an exit or a means
 # is worth a check-in, and with a word of permanence it is a crisis. Families, not phrases,
 # so that new wordings of the same thought still meet.
-_FIXATION = re.compile(
+_WISH = re.compile(
     r"\b(?:i|im|ive|id|me|my|part of me)\b.{0,40}\b(?:want(?:ed|s)?|wish|hope|long for|welcome|"
-    r"picture|picturing|imagine|imagining|think(?:ing)? about|thought about|cant stop thinking|"
-    r"keep (?:looking|thinking|picturing|imagining|staring)|calms? me|looking down|staring down|"
-    r"found myself|thinking of|thought of|made (?:my )?peace|decided|"
-    r"worked out how|picked out|planned|planning|ready (?:for|to)|tempted|would love|d love|"
-    r"dream(?:ing)? (?:of|about)|fantasi\w+|staring at|looking at)\b"
+    r"would love|d love|ready (?:for|to)|decided|planned|planning)\b"
+)
+_BROOD = re.compile(
+    r"\b(?:i|im|ive|id|me|my|part of me)\b.{0,40}\b(?:picture|picturing|imagine|imagining|"
+    r"think(?:ing)? (?:about|of)|thought (?:about|of)|cant stop thinking|keep (?:looking|thinking|"
+    r"picturing|imagining|staring)|calms? me|looking down|staring down|found myself|made (?:my )?"
+    r"peace|worked out how|picked out|tempted|dream(?:ing)? (?:of|about)|fantasi\w+|staring at|"
+    r"looking at)\b"
 )
 _EXIT = re.compile(
     r"\b(?:not (?:be(?:ing)? )?(?:here|around|alive)|gone|leav(?:e|ing) (?:this|the) world|"
@@ -538,10 +551,15 @@ BROAD_LABEL = "talk of death or an exit"
 
 
 def family_weight(sentence: str) -> float:
-    """0, 1 (a fixation next to an exit or a means) or 2 (and a word of permanence)."""
-    if not _FIXATION.search(sentence) or _TEMPORARY.search(sentence):
+    """0, 1 or 2: a wish or brooding next to an exit (a wish next to a mere place is a plan for
+    the weekend, so a place or a means counts only with brooding); 2 with a word of permanence.
+    """
+    if _TEMPORARY.search(sentence):
         return 0.0
-    if not (_EXIT.search(sentence) or _MEANS.search(sentence)):
+    brooding = bool(_BROOD.search(sentence))
+    near_exit = bool(_EXIT.search(sentence)) and (brooding or bool(_WISH.search(sentence)))
+    near_means = brooding and bool(_MEANS.search(sentence))
+    if not (near_exit or near_means):
         return 0.0
     return 2.0 if _PERMANENT.search(sentence) else 1.0
 

@@ -1,21 +1,28 @@
-"""Crisis detection in answers and safety checks on generated questions (pure, rule-based).
+"""Crisis detection in answers (pure, rule-based), run on every answer before anything else.
 
-Three jobs, no I/O:
+:func:`detect_crisis` gives one of three verdicts: ``crisis`` (a clear risk statement),
+``uncertain`` (it may be one) or ``none``. Either of the first two pauses the interview and keeps
+the answer out of everything afterwards; the session shows :data:`CRISIS_MESSAGE` or the gentler
+:data:`CHECK_IN_MESSAGE` (:func:`crisis_message_for`). :func:`crisis_verdict` joins a model's
+second opinion: the more cautious verdict wins, so the model can raise it but never lower it.
 
-* :func:`detect_crisis` reads an *answer* and says whether the interview must pause. It is a
-  rule layer, separate from any model, run on every answer before the next question is planned.
-* :func:`check_question` reads a *question* (from the bank or from a model) and lists what is
-  wrong with it: not a question, several questions, a forbidden topic, a repeat, too long,
-  leading, or closed.
-* :func:`special_categories` / :func:`sensitivity_of` tag text that touches health, religion,
-  politics, sexuality, ethnicity, union membership, criminal records or family details, and
-  :func:`looks_like_instruction` spots answer text that tries to instruct the system. The
-  question bank and the rule-based extractor share them.
+Each sentence is read through three layers:
+
+1. the **phrase lexicon** below (explicit cues and indirect, negatable ones);
+2. **grammar frames** (:mod:`server.interview.crisis_frames`): a first-person wish, plan or
+   intent followed by a death, absence or ending construct, future absence, burdensomeness,
+   goodbyes, self-harm "again", a method with its means;
+3. **signals** (:mod:`server.interview.crisis_signals`): strong ones (self-harm on the body,
+   methods and means, death as a way out) and weighted weaker signs that add up across the
+   answer (2 = crisis, 1 = the check-in), including co-occurring word families and a wide
+   first-person net for wording nothing else foresaw.
+
+Context then lowers a sentence: fiction, a distant past episode said to be resolved (one not
+said to be resolved gets the check-in), a move, a trip or tidying up behind a goodbye, an
+idiom, someone else's death or crisis, a job.
 
 Crisis negation policy
 ----------------------
-Cues come in two strengths.
-
 * **Explicit** cues (suicidal ideation, plans or preparation, means, attempts, self-harm, danger
   or abuse happening now) trigger *even when negated*: "I'm not suicidal, just tired" and "I would
   never kill myself" pause the interview. People often minimise; a gentle check-in with resources
@@ -25,16 +32,12 @@ Cues come in two strengths.
   same clause ("I don't feel hopeless", "I'd never want to hurt them"). Hedges such as "not that"
   and "not saying" do not count as negations.
 
-Figures of speech are excluded by construction: "this deadline is killing me", "I could kill for a
-coffee", "my sister will kill me", "I'm dying to travel", "I want to die happy", "we jumped off the
-bridge as kids", "I cut myself shaving". Grief and sadness ("my grandmother died last year and I
-still miss her") contain no cue at all. A mention of someone else's suicide ("my uncle died by
-suicide") is not treated as a crisis of the speaker's; a request for heights or lethal means
-counts only after a sign of distress ("I lost my job; which bridges are tallest?"), except the
-lethal-specific ones ("lethal dose", "painless way to die") which always count.
+A request for heights or lethal means counts only after a sign of distress ("I lost my job;
+which bridges are tallest?"), except the lethal-specific ones ("lethal dose", "painless way to
+die") which always count.
 
-``server/eval/data/crisis_battery.json`` holds the phrasings the offline evaluation checks
-(recall must be 100 %, false positives at most 10 %); see ``docs/quality.md``.
+``server/eval/data/crisis_battery.json`` is the tuning half of the battery; the frozen held-out
+half and the figures are described in ``docs/quality.md`` (``personagen eval crisis``).
 """
 
 from __future__ import annotations

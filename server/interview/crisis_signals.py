@@ -222,6 +222,29 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"come (?:back )?up\b",
         ),
         (
+            "method or plan",
+            r"\b(?:engine|car|motor) (?:\w+ )?(?:running|on|idling)\b.{0,50}\bgarage\b"
+            r"|\bgarage\b.{0,60}\b(?:engine|motor) (?:\w+ )?(?:running|on|idling)\b"
+            r"|\b(?:tied|tie|tying|looped|hung|knotted) (?:a |the |my )?(?:belt|rope|scarf|cord|"
+            r"cable|sheet|tie|dressing gown cord)\b.{0,30}\b(?:door ?handle|banister|beam|hook|"
+            r"rail|"
+            r"bar|pipe|tree|neck|wardrobe)\b"
+            r"|\b(?:peaceful|nice|easy|a relief|restful|quiet|"
+            r"simple) it would be to (?:just )?(?:stop|"
+            r"not wake|go to sleep|sleep forever|end|disappear|let go|not be here)\b"
+            r"|" + _PILLS + r"\b.{0,40}\b(?:than i should|to see what (?:would )?happen|on purpose|"
+            r"deliberately)\b"
+            r"|\b(?:reading|read|watching|browsing|looking at|searching) (?:\w+ ){0,2}about "
+            r"methods\b"
+            r"|\bplan\b.{0,40}\bnot (?:to )?be (?:in it|here|around|alive)\b"
+            r"|\bclose my eyes and (?:not|never) open them\b",
+        ),
+        (
+            "danger or abuse now",
+            r"\bif i (?:try to |ever )?leave\b.{0,10}\b(?:he|she|they)(?:ll| will| would| said)\b"
+            r".{0,30}\b(?:make sure|kill|hurt|find|stop me|never let)",
+        ),
+        (
             "future absence",
             r"\b(?:dont|do not|not) (?:plan|planning|expect|expecting|intend|intending) (?:on|to) "
             r"(?:be|being) (?:around|here|alive)\b",
@@ -289,6 +312,37 @@ _WEIGHTED: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
             1.0,
         ),
         ("just in case", r"\bjust in case\b", 0.5),
+        (
+            "things not needed",
+            r"\b(?:wont|will not) need (?:a |my |any )?\w+ (?:after|by|beyond) (?:this|next|"
+            r"the end)"
+            r"(?!.*\b(?:because|since|as i|when i)\b)"
+            r"|\b(?:wont|will not) be (?:part of|in|around for|here for|there for) (?:it|them|that|"
+            r"this|any of)\b(?!.*\b(?:because|since|as i)\b)",
+            1.0,
+        ),
+        (
+            "a message for after",
+            r"\b(?:send|be sent|read|opened|open) (?:them )?(?:at the end|when im gone|"
+            r"after im gone|"
+            r"afterwards|after i go)\b|\bso (?:nobody|no one|noone) (?:notices|will notice|knows)\b"
+            r"|\b(?:saying|said) my goodbyes\b",
+            1.0,
+        ),
+        (
+            "burden or better off without me",
+            r"\b(?:nobody|no one|noone) would have to (?:worry about|look after|deal with|"
+            r"take care "
+            r"of) me\b|\bif i (?:just )?(?:went|go|slipped|slip|faded|fade) (?:quietly|away)\b",
+            1.0,
+        ),
+        (
+            "already gone",
+            r"\b(?:feel|feels|felt) like (?:a ghost|im already gone|im already dead)\b|"
+            r"\bwaiting to "
+            r"(?:make it official|be gone|fade|disappear for good)\b",
+            1.0,
+        ),
         (
             "method or plan",
             r"\b(?:looks?|seems?|feels?) like (?:an|the|my|one) (?:option|way out|answer|exit)\b"

@@ -40,7 +40,7 @@ from server.llm.ollama import OllamaInterviewer
 from server.llm.select import choose_interviewer, make_ollama
 from server.manager import Connection, Limits, SessionManager
 from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
-from server.runner import InterviewRunner
+from server.runner import InterviewRunner, refilter_summary
 from server.settings import Settings
 from server.store import ProfileStore
 from server.transcript import transcript_markdown
@@ -117,6 +117,7 @@ def create_app(
         Route("/api/persona/download", api_persona_download),
         Route("/api/persona/name", api_persona_name, methods=["PUT"]),
         Route("/api/server", api_server),
+        Route("/api/training/refilter", api_training_refilter, methods=["POST"]),
         Route("/favicon.ico", favicon),
     ]
     directory = web_dir or WEB_DIR
@@ -616,6 +617,18 @@ async def favicon(request: Request) -> Response:
     if not path.is_file():
         return PlainTextResponse("not found", 404)
     return Response(path.read_bytes(), media_type="image/svg+xml")
+
+
+async def api_training_refilter(request: Request) -> Response:
+    """Apply the current export policy to every training export of the user already written."""
+    user = await _require_user(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        results = await services_of(request).manager.runner.refilter_training(user)
+    except PersonagenError as exc:
+        return _json_error(400 if isinstance(exc, ValidationError) else 500, exc)
+    return JSONResponse(refilter_summary(results))
 
 
 # -- WebSocket --------------------------------------------------------------------------------

@@ -183,6 +183,36 @@ interview is finished. Problems in the file are reported with their line numbers
 anything starts. Nothing is applied without --apply STRATEGY or your yes."""
 
 
+def _training_parser(commands: Any, where: argparse.ArgumentParser) -> None:
+    training = commands.add_parser(
+        "training",
+        help="review, export or re-filter the training data of your interviews",
+        description="The LoRA training export, memory/training/persona/<session>.jsonl: see "
+        "what the export policy would write, leave turns out, write it; re-filter old exports.",
+        epilog="examples:\n  personagen training review latest\n  personagen training export "
+        f"latest --exclude q3,q5\n  personagen training refilter\n\n{_exit_codes_text()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = training.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (
+        ("review", "show what the export would write, turn by turn (writes nothing)"),
+        ("export", "show the export, leave turns out, and write it after your yes"),
+    ):
+        action = _sub(actions, name, text, f"  personagen training {name} latest", (where,))
+        action.add_argument("session", metavar="SESSION")
+        action.add_argument(
+            "--exclude", metavar="IDS", help="question ids to leave out, e.g. q3,q5"
+        )
+        action.add_argument("--yes", action="store_true", help="write without asking")
+    _sub(
+        actions,
+        "refilter",
+        "apply the current export policy to every training export already written",
+        "  personagen training refilter\n  personagen training refilter --json",
+        (where,),
+    )
+
+
 def _wide_formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=24, width=100)
 
@@ -399,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", metavar="BACKUP", help="a backup name, or latest")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    _training_parser(commands, where)
 
     login = _sub(
         commands,
@@ -648,6 +680,9 @@ _NEEDS: dict[tuple[str, str | None], tuple[bool, bool, bool]] = {
     ("persona", "apply"): (True, True, False),
     ("persona", "history"): (False, False, False),
     ("persona", "restore"): (False, False, False),
+    ("training", "review"): (True, False, False),
+    ("training", "export"): (True, False, False),
+    ("training", "refilter"): (False, False, False),
 }
 
 
@@ -746,6 +781,14 @@ async def _dispatch(
                 backend, console, args.session, args.format, args.output
             )
         return await sessions.purge_session(backend, console, reader, args.session, args.yes)
+    if command == "training":
+        from server.commands import training
+
+        if action == "refilter":
+            return await training.refilter_command(backend, console)
+        return await training.training_command(
+            backend, console, reader, action or "", args.session, args.exclude, args.yes
+        )
     if action == "show":
         return await persona.show_persona(backend, console)
     if action == "diff":
@@ -843,7 +886,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from server.commands.account import logout
 
             return logout(args.server, os.environ, console)
-        if args.command in ("interview", "batch", "sessions", "persona"):
+        if args.command in ("interview", "batch", "sessions", "persona", "training"):
             return _client(args, console)
         settings = _settings(args)
         if args.command == "config":

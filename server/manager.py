@@ -34,8 +34,8 @@ from server.errors import (
     PersonagenError,
     ValidationError,
 )
+from server.interview.crisis import crisis_message_for
 from server.interview.model import QuestionDelta, QuestionFinal, QuestionRestart
-from server.interview.safety import CRISIS_MESSAGE
 from server.interview.session import (
     INCOMPLETE_STATES,
     AnswerDraft,
@@ -338,7 +338,9 @@ class LiveSession:
             "session_id": session.session_id,
             "state": session.state,
             "pause_reason": session.pause_reason,
-            "crisis_message": CRISIS_MESSAGE if session.pause_reason == "crisis" else None,
+            "crisis_message": crisis_message_for(
+                "crisis_check" if session.crisis_check else session.pause_reason
+            ),
             "created_at": _iso(session.created_at),
             "updated_at": _iso(session.updated_at),
             "backend": session.backend,
@@ -416,8 +418,9 @@ class LiveSession:
                     self.publish(
                         "session.state",
                         state=state,
-                        reason=reason,
-                        crisis_message=CRISIS_MESSAGE if reason == "crisis" else None,
+                        # Both crisis pauses are "crisis" to clients; the message tells them apart.
+                        reason="crisis" if reason == "crisis_check" else reason,
+                        crisis_message=crisis_message_for(reason),
                     )
                 case SummaryOffered(summary=summary):
                     self.publish("summary.offered", **_summary_view(self.session, summary.id))
@@ -890,6 +893,19 @@ class SessionManager:
                 events = await runner.resolve_summary(session, summary_id, request_id, None)
             case p.SummaryCorrect(summary_id=summary_id, text=text):
                 events = await runner.resolve_summary(session, summary_id, request_id, text)
+            case p.TrainingReview(excluded=excluded):
+                training = await runner.training_review(session, excluded)
+                live.publish("training.ready", **training.to_dict())
+            case p.TrainingExport(excluded=excluded):
+                exported = await runner.export_training(session, excluded)
+                live.publish(
+                    "training.exported",
+                    path=exported.path,
+                    records=exported.records,
+                    **exported.review.to_dict(),
+                )
+                ack["training_path"] = exported.path
+                ack["training_records"] = exported.records
             case _:
                 raise ValidationError(f"unsupported request {message.type!r}")
         live.publish_events(events)

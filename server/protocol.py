@@ -192,6 +192,23 @@ class ReviewApply(_SessionRequest):
     """Rewordings by change id: text for a string item, ``{field: text}`` for an object."""
 
 
+QuestionIds = list[Annotated[str, Field(max_length=64)]]
+
+
+class TrainingReview(_SessionRequest):
+    """Show what the training export would write, turn by turn (nothing is written)."""
+
+    type: Literal["training.review"]
+    excluded: QuestionIds = Field(default_factory=list, max_length=2000)
+
+
+class TrainingExport(_SessionRequest):
+    """Write the training export, leaving out the turns the person excluded."""
+
+    type: Literal["training.export"]
+    excluded: QuestionIds = Field(default_factory=list, max_length=2000)
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -211,7 +228,9 @@ ClientMessage = Annotated[
     | ReviewRequest
     | ReviewApply
     | SummaryConfirm
-    | SummaryCorrect,
+    | SummaryCorrect
+    | TrainingReview
+    | TrainingExport,
     Field(discriminator="type"),
 ]
 CLIENT_ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -235,6 +254,8 @@ CLIENT_TYPES: tuple[str, ...] = (
     "review.apply",
     "summary.confirm",
     "summary.correct",
+    "training.review",
+    "training.export",
 )
 
 

@@ -4,7 +4,8 @@ The runner is the one place that performs an interview's effects: it asks the po
 ask, streams the question from the interviewer backend, makes every event durable in the
 journal *before* folding it into the session (so whatever a caller acknowledges survives
 kill -9), extracts the draft, previews and applies it to ``core.json`` with a backup, and
-writes the training export. The WebSocket session manager and the command line sit on it.
+writes the training export the person reviewed. The WebSocket session manager and the command
+line sit on it.
 """
 
 from __future__ import annotations
@@ -18,16 +19,26 @@ import anyio
 
 from server.config import InterviewConfig
 from server.errors import ConflictError, CorruptFile, InvalidTransition, ValidationError
+from server.interview.crisis_frames import Level
 from server.interview.model import (
     ExtractionRequest,
     QuestionEvent,
     QuestionFinal,
     QuestionRequest,
+    Turn,
 )
 from server.interview.policy import plan_next_question, summary_due
 from server.interview.session import Event, Review, Session, StateChanged, parse_event
-from server.interview.training import render_jsonl, training_records
-from server.llm.base import Interviewer
+from server.interview.training import (
+    POLICY_VERSION,
+    Refiltered,
+    TurnDecision,
+    export_records,
+    refilter_jsonl,
+    render_jsonl,
+    review_turns,
+)
+from server.llm.base import CrisisClassifier, Interviewer
 from server.persona.diff import Change, diff
 from server.persona.edits import apply_edits, is_evidence
 from server.persona.merge import STRATEGIES, Strategy, apply_changes, propose
@@ -59,6 +70,29 @@ class Preview:
     current: dict[str, Any]
     proposed: dict[str, Any]
     changes: tuple[Change, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingReview:
+    """Every answered turn's export decision, for the person to check before writing."""
+
+    session_id: str
+    persona_name: str
+    decisions: tuple[TurnDecision, ...]
+    policy_version: str = POLICY_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy_version": self.policy_version,
+            "turns": [decision.to_dict() for decision in self.decisions],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Exported:
+    path: str
+    records: int
+    review: TrainingReview
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,17 +202,29 @@ class InterviewRunner:
 
     # -- commands -----------------------------------------------------------------------------
 
+    async def second_opinion(self, text: str) -> Level | None:
+        """The backend model's crisis verdict on an answer, when the backend can give one."""
+        if isinstance(self.interviewer, CrisisClassifier):
+            return await self.interviewer.classify_crisis(text)
+        return None
+
     async def submit_answer(
         self, session: Session, question_id: str, answer_id: str, text: str
     ) -> list[Event]:
-        events = session.submit_answer(question_id, answer_id, text, self.clock(), self.config)
+        opinion = await self.second_opinion(text)
+        events = session.submit_answer(
+            question_id, answer_id, text, self.clock(), self.config, second_opinion=opinion
+        )
         await self.commit(session, events)
         return events
 
     async def edit_answer(
         self, session: Session, question_id: str, answer_id: str, text: str
     ) -> list[Event]:
-        events = session.edit_answer(question_id, answer_id, text, self.clock(), self.config)
+        opinion = await self.second_opinion(text)
+        events = session.edit_answer(
+            question_id, answer_id, text, self.clock(), self.config, second_opinion=opinion
+        )
         await self.commit(session, events)
         return events
 
@@ -231,7 +277,7 @@ class InterviewRunner:
         return events
 
     async def discard(self, session: Session) -> list[Event]:
-        """Discard the session; a training export written at finalize is removed with it."""
+        """Discard the session; a training export written for it is removed with it."""
         events = session.discard(self.clock())
         await self.commit(session, events)
         if events:
@@ -241,7 +287,8 @@ class InterviewRunner:
     # -- review and apply ---------------------------------------------------------------------
 
     async def finalize(self, session: Session) -> Review:
-        """Extract the draft, store it for review, and write the training export."""
+        """Extract the draft and store it for review (the training export waits for its own
+        review: :meth:`training_review`, :meth:`export_training`)."""
         if session.state != "completed":
             raise InvalidTransition(
                 f"session {session.session_id} is {session.state}; finalize needs a completed "
@@ -251,20 +298,72 @@ class InterviewRunner:
         request = ExtractionRequest(session.session_id, session.evidence_turns(), self.config)
         result = await self.interviewer.extract(request)
         events = session.finalize(result.draft, result.source, self.clock(), notes=result.notes)
-        # Training first: a crash in between leaves an export that the next finalize rewrites
-        # or a discard removes, never a finalized session without its export.
-        await self._write_training(session)
         await self.commit(session, events)
         assert session.review is not None
         return session.review
 
-    async def _write_training(self, session: Session) -> None:
+    # -- training export ------------------------------------------------------------------------
+
+    async def _persona_name(self, user: str) -> str:
         try:
-            name = persona_name((await self.store.read_persona(session.user)).data, session.user)
+            return persona_name((await self.store.read_persona(user)).data, user)
         except CorruptFile:
-            name = session.user  # the review will report the corrupt file; naming can fall back
-        records = training_records(session.session_id, name, session.turns())
-        await self.store.write_training(session.user, session.session_id, render_jsonl(records))
+            return user  # the review will report the corrupt file; naming can fall back
+
+    async def training_review(
+        self, session: Session, excluded: Sequence[str] = ()
+    ) -> TrainingReview:
+        """What the export would write under the policy, turn by turn, before anything is."""
+        if session.state not in ("finalized", "applied"):
+            raise InvalidTransition(
+                f"session {session.session_id} is {session.state}; the training export is "
+                "reviewed after the persona review (finalize the interview first)"
+            )
+        unknown = sorted(set(excluded) - {question.id for question in session.questions})
+        if unknown:
+            raise ValidationError(
+                f"cannot exclude {unknown}: session {session.session_id} has no such question"
+            )
+        name = await self._persona_name(session.user)
+        crisis_turns = [
+            Turn(question.id, question.category, "", None)
+            for question in session.questions
+            if (answer := session.answers.get(question.id)) is not None and answer.crisis
+        ]
+        decisions = review_turns(
+            session.turns(),
+            own_names=(name, session.user),
+            excluded=frozenset(excluded),
+            crisis_turns=crisis_turns,
+        )
+        return TrainingReview(session.session_id, name, tuple(decisions))
+
+    async def export_training(self, session: Session, excluded: Sequence[str] = ()) -> Exported:
+        """Write the reviewed export: the policy applied, the person's exclusions honoured."""
+        review = await self.training_review(session, excluded)
+        records = export_records(session.session_id, review.persona_name, review.decisions)
+        path = await self.store.write_training(
+            session.user, session.session_id, render_jsonl(records)
+        )
+        return Exported(path, len(records), review)
+
+    async def refilter_training(self, user: str) -> list[tuple[str, Refiltered]]:
+        """Apply the current policy to every training export of ``user`` already written.
+
+        Exports written before the policy existed (or under an older one) are rewritten in
+        place; only records are taken away or redacted, so earlier exclusions hold.
+        """
+        name = await self._persona_name(user)
+        results = []
+        for session_id in await self.store.list_session_ids(user):
+            text = await self.store.read_training(user, session_id)
+            if text is None:
+                continue
+            refiltered = refilter_jsonl(text, own_names=(name, user))
+            if refiltered.changed:
+                await self.store.write_training(user, session_id, refiltered.text)
+            results.append((session_id, refiltered))
+        return results
 
     async def preview(self, session: Session, strategy: str) -> Preview:
         """The diff of the draft against the current ``core.json`` under ``strategy``."""
@@ -342,6 +441,28 @@ class InterviewRunner:
         events = session.mark_applied(_strategy(strategy), chosen, written.backup, self.clock())
         await self.commit(session, events)
         return ApplyResult(persona, written.digest, written.backup, tuple(chosen), tuple(events))
+
+
+def refilter_summary(results: Sequence[tuple[str, Refiltered]]) -> dict[str, Any]:
+    """The JSON answer of a refilter: per export, records before and after, and what changed."""
+    return {
+        "policy_version": POLICY_VERSION,
+        "exports": [
+            {
+                "session_id": session_id,
+                "records_before": refiltered.before,
+                "records_after": refiltered.after,
+                "changed": refiltered.changed,
+                "excluded": [d.to_dict() for d in refiltered.decisions if not d.exported],
+                "redacted": [
+                    {"question_id": d.question_id, "reasons": list(d.reasons)}
+                    for d in refiltered.decisions
+                    if d.decision == "redact"
+                ],
+            }
+            for session_id, refiltered in results
+        ],
+    }
 
 
 def _strategy(name: str) -> Strategy:

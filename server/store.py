@@ -797,6 +797,18 @@ class ProfileStore:
             )
         return self._rel(path)
 
+    async def read_training(self, user: str, sid: str) -> str | None:
+        """The session's training export, or None when none was written."""
+        path = self._training(user, sid)
+
+        def read() -> str | None:
+            try:
+                return path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return None
+
+        return await self._io(read, f"could not read {self._rel(path)}")
+
     async def delete_training(self, user: str, sid: str) -> str | None:
         """Remove the session's training export (and stray temp files of it), if any.
 

@@ -45,6 +45,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from server.interview.crisis_check import CRISIS_CHECK_TITLE
+
 DEFAULT_MODEL = "llama3.1:8b"
 DEFAULT_VERSION = "0.12.6"
 DEFAULT_REPLY = "What has been giving you the most energy lately, and why does it matter to you?"
@@ -366,6 +368,10 @@ class FakeOllama:
             self.disconnects: list[Disconnect] = []
             self.loaded: set[str] = set()
             self._script: collections.deque[Step] = collections.deque()
+            # Crisis classification calls have their own script and records, so a test that
+            # scripts question replies is not shifted by the second opinion after each answer.
+            self.crisis_script: collections.deque[str | HttpError] = collections.deque()
+            self.crisis_requests: list[dict[str, Any]] = []
             self.generation += 1
 
     # -- the script ---------------------------------------------------------------------------
@@ -456,6 +462,24 @@ class FakeOllama:
             self.requests.append(RecordedRequest(request.method, request.url.path, body))
             return len(self.requests) - 1, body
 
+    def _crisis_check(self, body: dict[str, Any]) -> Response:
+        """Answer a crisis classification: the next scripted verdict, else "none"."""
+        with self._lock:
+            self.crisis_requests.append(body)
+            step = self.crisis_script.popleft() if self.crisis_script else "none"
+        if isinstance(step, HttpError):
+            return self._error(step.status, step.message or "error")
+        content = json.dumps({"verdict": step, "reason": "scripted"})
+        return JSONResponse(
+            {
+                "model": body.get("model", ""),
+                "created_at": _now(),
+                "message": {"role": "assistant", "content": content},
+                "done_reason": "stop",
+                "done": True,
+            }
+        )
+
     def _knows(self, model: str) -> bool:
         return _canonical(model) in {_canonical(name) for name in self.models}
 
@@ -530,6 +554,9 @@ class FakeOllama:
         )
 
     async def _chat(self, request: Request) -> Response:
+        raw = await request.body()  # Starlette keeps it, so _record can read it again
+        if CRISIS_CHECK_TITLE.encode() in raw:
+            return self._crisis_check(json.loads(raw))
         index, body = await self._record(request)
         if not isinstance(body, dict):
             return self._error(400, "invalid request body")

@@ -121,6 +121,13 @@ def test_every_client_type_parses_into_its_model() -> None:
             "summary_id": "s1",
             "text": "t",
         },
+        "training.review": {"type": "training.review", "id": "a", "session_id": SESSION},
+        "training.export": {
+            "type": "training.export",
+            "id": "a",
+            "session_id": SESSION,
+            "excluded": ["q2"],
+        },
     }
     assert sorted(examples) == sorted(p.CLIENT_TYPES)
     for kind, frame in examples.items():
@@ -399,6 +406,8 @@ EVENT_TYPES = [
     "session.applied",
     "summary.offered",
     "summary.resolved",
+    "training.ready",
+    "training.exported",
 ]
 
 

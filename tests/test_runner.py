@@ -157,8 +157,10 @@ async def test_builtin_interview_from_start_to_applied_core_json(tmp_path: Path)
     training = (
         tmp_path / "alice" / "memory" / "training" / "persona" / f"{session.session_id}.jsonl"
     )
+    assert not training.exists()  # nothing is exported before the person reviewed it
+    exported = await runner.export_training(session)
     lines = [json.loads(line) for line in training.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == asked
+    assert len(lines) == exported.records == asked
     first = lines[0]["messages"]
     assert [m["role"] for m in first] == ["system", "user", "assistant"]
     assert "Alice" in first[0]["content"]
@@ -230,6 +232,7 @@ async def test_discard_removes_the_training_export(tmp_path: Path) -> None:
     session = await runner.start("erin")
     await interview_until_complete(runner, session, from_bank)
     await runner.finalize(session)
+    await runner.export_training(session)
     training = tmp_path / "erin" / "memory" / "training" / "persona" / f"{session.session_id}.jsonl"
     assert training.exists()
     await runner.discard(session)
@@ -321,6 +324,7 @@ async def test_ollama_interview_from_start_to_applied_core_json(
 
         preview = await runner.preview(session, "merge")
         await runner.apply(session, "merge", base_digest=preview.base_digest)
+        await runner.export_training(session)
     finally:
         await interviewer.aclose()
 

@@ -79,10 +79,15 @@ async def test_whole_interview_over_the_socket(
         applied = await next_of(client, "session.applied")
         assert applied["change_ids"] == ack["change_ids"]
 
+        await client.request("training.review", session_id=session_id)
+        review = await next_of(client, "training.ready")
+        assert [turn["decision"] for turn in review["turns"]] == ["keep"] * answered
+        exported = await client.request("training.export", session_id=session_id)
+
     core = json.loads((profiles / "alice" / "persona" / "core.json").read_text())
     assert core["values"]["core"], core
     training = profiles / "alice" / "memory" / "training" / "persona" / f"{session_id}.jsonl"
-    assert len(training.read_text().splitlines()) == answered
+    assert len(training.read_text().splitlines()) == answered == exported["training_records"]
     sessions = server.get("/api/sessions", token=token)["sessions"]
     assert sessions[0]["state"] == "applied"
 

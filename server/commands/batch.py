@@ -55,6 +55,7 @@ from server.commands.review import (
     show_review,
 )
 from server.commands.terminal import LineReader, interruptible
+from server.commands.training import review_training
 from server.config import ALL_CATEGORIES
 from server.transcript import category_name
 
@@ -802,6 +803,11 @@ async def run_batch(
             )
         return EXIT_OK
     report_outcome(outcome, run.session_id, console)
+    if outcome.applied and apply is None:  # asked interactively: the training step too
+        console.print()
+        await review_training(backend, run.session_id, console, reader)
+    elif outcome.applied:  # scripted: the training data waits until a person has seen it
+        console.print(f"Review the training data with: personagen training export {run.session_id}")
     return EXIT_OK
 
 

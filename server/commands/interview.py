@@ -27,6 +27,7 @@ from server.commands.common import (
 from server.commands.render import progress_lines, session_line
 from server.commands.review import report_outcome, review_and_apply
 from server.commands.terminal import LineReader, interruptible
+from server.commands.training import review_training
 from server.transcript import category_name
 
 PROMPT = "> "
@@ -611,6 +612,9 @@ async def run_interview(
         result = await review_and_apply(backend, session_id, console, reader, verbose=verbose)
         console.print()
         report_outcome(result, session_id, console)
+        if result.applied:  # then the training data, shown before anything is written
+            console.print()
+            await review_training(backend, session_id, console, reader)
         return "applied" if result.applied else "reviewed"
 
     outcome, interrupted = await interruptible(body)

@@ -169,6 +169,11 @@ def _select(wanted: str | None) -> tuple[Persona, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["crisis"]:  # `personagen eval crisis`: the crisis batteries alone
+        from server.eval import crisis
+
+        return crisis.main(arguments[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

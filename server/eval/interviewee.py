@@ -27,7 +27,7 @@ from typing import Literal
 from server.config import Category
 from server.eval.profiles import Persona, Statement
 from server.eval.text import content_stems, mentions, share_found
-from server.interview.safety import question_sentence
+from server.interview.question_lint import question_sentence
 
 ReplyKind = Literal["answer", "refusal", "crisis"]
 

@@ -38,14 +38,14 @@ from server.eval.coder import REFLECTION_CODES, Coded, code_turn
 from server.eval.harness import InterviewRecord, TurnRecord
 from server.eval.profiles import GROUP_OF, Fact, Persona, Section
 from server.eval.text import content_stems, found_in, share_found
-from server.interview.safety import (
+from server.interview.crisis import detect_crisis
+from server.interview.question_lint import (
     DUPLICATE_SIMILARITY,
     check_question,
-    detect_crisis,
     question_sentence,
     question_similarity,
-    special_categories,
 )
+from server.interview.sensitive import special_categories
 from server.persona.draft import (
     DraftItem,
     GoalItem,

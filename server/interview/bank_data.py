@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from server.config import ALL_CATEGORIES, Category
-from server.interview.safety import check_question
+from server.interview.question_lint import check_question
 
 FILE_NAME = "question_bank.json"
 CUE_NAMES: tuple[str, ...] = (

@@ -12,13 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from server.interview.safety import (
-    detect_crisis,
-    has_name,
-    name_spans,
-    special_categories,
-    split_sentences,
-)
+from server.interview.crisis import detect_crisis
+from server.interview.sensitive import special_categories
+from server.interview.text import has_name, name_spans, split_sentences
 
 # Health, treatment and medication words, beyond what special_categories knows: the echo
 # guard errs toward leaving a phrase out.

@@ -61,15 +61,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from server.interview.crisis import detect_crisis
 from server.interview.model import ExtractionRequest, Turn
-from server.interview.safety import (
-    detect_crisis,
-    has_name,
-    looks_like_instruction,
-    name_spans,
-    sensitivity_of,
-    without_named_relations,
-)
+from server.interview.sensitive import looks_like_instruction, sensitivity_of
+from server.interview.text import has_name, name_spans, without_named_relations
 from server.persona.draft import (
     GoalHorizon,
     GoalItem,

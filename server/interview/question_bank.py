@@ -12,9 +12,9 @@ How the next question is chosen (:func:`plan_question`, pure and deterministic):
 3. otherwise the next **bank** question of the category not asked yet;
 4. otherwise a generic invitation (:func:`fallback_question`).
 
-Every candidate must pass :func:`~server.interview.safety.check_question` against the questions
-already asked (so repeats are skipped, reflective openers ignored) and must not echo the wording
-of a question the person declined (``request.refused_topics``).
+Every candidate must pass :func:`~server.interview.question_lint.check_question` against the
+questions already asked (so repeats are skipped, reflective openers ignored) and must not echo
+the wording of a question the person declined (``request.refused_topics``).
 
 Declining a question also declines its topic family (:data:`TOPIC_FAMILIES`): after "your
 earlier years" is skipped, "growing up", "someone older than you" and family questions are not
@@ -51,19 +51,13 @@ from typing import Literal
 
 from server.config import Category, InterviewConfig
 from server.interview.bank_data import load_bank
+from server.interview.crisis import detect_crisis
 from server.interview.echo import safe_to_echo
 from server.interview.extract_rules import extract_persona
 from server.interview.model import ExtractionRequest, QuestionRequest, Turn
-from server.interview.safety import (
-    check_question,
-    detect_crisis,
-    has_name,
-    looks_like_instruction,
-    question_sentence,
-    special_categories,
-    split_sentences,
-    without_named_relations,
-)
+from server.interview.question_lint import check_question, question_sentence
+from server.interview.sensitive import looks_like_instruction, special_categories
+from server.interview.text import has_name, split_sentences, without_named_relations
 from server.persona.draft import GoalItem, ValueItem
 
 

@@ -41,8 +41,9 @@ from server.errors import (
     ValidationError,
 )
 from server.interview.coverage import ClosedQuestion, Progress, compute_progress
+from server.interview.crisis import crisis_verdict
+from server.interview.crisis_frames import Level
 from server.interview.model import QuestionSource, Turn
-from server.interview.safety import detect_crisis
 from server.interview.summary import without_taken_back
 from server.persona.draft import PersonaDraft
 
@@ -52,6 +53,8 @@ SummaryVerdict = Literal["confirmed", "corrected"]
 INCOMPLETE_STATES: frozenset[State] = frozenset({"active", "paused"})
 OPEN_STATES: frozenset[State] = frozenset({"active", "paused", "completed", "finalized"})
 SNAPSHOT_VERSION = 1
+# The StateChanged reason of a crisis pause, by verdict. Both set pause_reason "crisis".
+_PAUSE: dict[Level, str] = {"crisis": "crisis", "uncertain": "crisis_check", "none": "crisis"}
 
 
 class _Record(BaseModel):
@@ -213,6 +216,8 @@ class Session(BaseModel):
     backend: str = ""
     state: State = "active"
     pause_reason: PauseReason | None = None
+    # A crisis pause for an uncertain verdict: the gentle check-in instead of the alert.
+    crisis_check: bool = False
     questions: list[Question] = []
     answers: dict[str, Answer] = {}
     skipped: list[str] = []
@@ -425,9 +430,20 @@ class Session(BaseModel):
         return True
 
     def submit_answer(
-        self, question_id: str, answer_id: str, text: str, now: datetime, config: InterviewConfig
+        self,
+        question_id: str,
+        answer_id: str,
+        text: str,
+        now: datetime,
+        config: InterviewConfig,
+        second_opinion: Level | None = None,
     ) -> list[Event]:
-        """Answer the open question. A repeat of the same ``answer_id`` returns no events."""
+        """Answer the open question. A repeat of the same ``answer_id`` returns no events.
+
+        ``second_opinion`` is a model's crisis verdict on the answer (None when there is no
+        model or it failed); it can raise the rule verdict, never lower it. A crisis or an
+        uncertain verdict pauses the interview and keeps the answer out of everything after.
+        """
         if self._duplicate(answer_id, question_id, text):
             return []
         self._require("answer", "active")
@@ -439,7 +455,8 @@ class Session(BaseModel):
         if question_id in self.skipped:
             raise InvalidTransition(f"question {question_id} was skipped")
         cleaned = self._checked_text(text, config)
-        crisis = detect_crisis(cleaned).crisis
+        level = crisis_verdict(cleaned, second_opinion)
+        crisis = level != "none"
         answer = Answer(
             question_id=question.id,
             answer_id=answer_id,
@@ -449,7 +466,9 @@ class Session(BaseModel):
         )
         events: list[Event] = [AnswerRecorded(n=self._event_n(), at=now, answer=answer)]
         if crisis:
-            events.append(StateChanged(n=self._event_n(1), at=now, state="paused", reason="crisis"))
+            events.append(
+                StateChanged(n=self._event_n(1), at=now, state="paused", reason=_PAUSE[level])
+            )
         elif self._complete_after(events, config):
             events.append(
                 StateChanged(n=self._event_n(1), at=now, state="completed", reason="coverage")
@@ -457,7 +476,13 @@ class Session(BaseModel):
         return events
 
     def edit_answer(
-        self, question_id: str, answer_id: str, text: str, now: datetime, config: InterviewConfig
+        self,
+        question_id: str,
+        answer_id: str,
+        text: str,
+        now: datetime,
+        config: InterviewConfig,
+        second_opinion: Level | None = None,
     ) -> list[Event]:
         """Replace an earlier answer. Editing a finalized session sends it back to review."""
         if self._duplicate(answer_id, question_id, text):
@@ -467,7 +492,8 @@ class Session(BaseModel):
         if previous is None:
             raise NotFound(f"question {question_id} has no answer to edit; submit one instead")
         cleaned = self._checked_text(text, config)
-        crisis = detect_crisis(cleaned).crisis
+        level = crisis_verdict(cleaned, second_opinion)
+        crisis = level != "none"
         answer = previous.model_copy(
             update={
                 "answer_id": answer_id,
@@ -479,7 +505,9 @@ class Session(BaseModel):
         )
         events: list[Event] = [AnswerRecorded(n=self._event_n(), at=now, answer=answer)]
         if crisis and self.state == "active":
-            events.append(StateChanged(n=self._event_n(1), at=now, state="paused", reason="crisis"))
+            events.append(
+                StateChanged(n=self._event_n(1), at=now, state="paused", reason=_PAUSE[level])
+            )
         elif self.state == "finalized":
             events.append(
                 StateChanged(n=self._event_n(1), at=now, state="completed", reason="answer edited")
@@ -646,7 +674,8 @@ class Session(BaseModel):
             raise AnswerRejected(
                 f"corrections may have at most {limit} characters; this one has {len(text)}"
             )
-        crisis = bool(text) and detect_crisis(text).crisis
+        level: Level = crisis_verdict(text, None) if text else "none"
+        crisis = level != "none"
         resolution = SummaryResolution(
             summary_id=summary.id,
             request_id=request_id,
@@ -657,7 +686,9 @@ class Session(BaseModel):
         )
         events: list[Event] = [SummaryResolved(n=self._event_n(), at=now, resolution=resolution)]
         if crisis and self.state == "active":
-            events.append(StateChanged(n=self._event_n(1), at=now, state="paused", reason="crisis"))
+            events.append(
+                StateChanged(n=self._event_n(1), at=now, state="paused", reason=_PAUSE[level])
+            )
         return events
 
     def finalize(
@@ -735,9 +766,10 @@ class Session(BaseModel):
                 self.draft = draft
             case StateChanged(state=state, reason=reason):
                 if state == "paused":
-                    self.pause_reason = "crisis" if reason == "crisis" else "user"
+                    self.pause_reason = "crisis" if reason in _PAUSE.values() else "user"
+                    self.crisis_check = reason == _PAUSE["uncertain"]
                 else:
-                    self.pause_reason = None
+                    self.pause_reason, self.crisis_check = None, False
                 if state in ("active", "completed") and self.review is not None:
                     self.review = None  # an edit invalidated the draft under review
                 self.state = state

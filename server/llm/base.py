@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
+from server.interview.crisis_frames import Level
 from server.interview.model import (
     ExtractionRequest,
     ExtractionResult,
@@ -41,3 +42,15 @@ class Interviewer(Protocol):
     async def extract(self, request: ExtractionRequest) -> ExtractionResult: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CrisisClassifier(Protocol):
+    """A backend that can give a second opinion on crisis content (the Ollama backend).
+
+    ``classify_crisis`` returns the model's verdict on one answer, or None when it could not
+    give one (a transport error, an unreadable reply). It never raises: the rule verdict
+    then decides alone. Callers join the two so that the model can only raise the verdict.
+    """
+
+    async def classify_crisis(self, text: str) -> Level | None: ...

@@ -34,6 +34,12 @@ from server.errors import (
     LLMUnavailable,
     ModelNotFound,
 )
+from server.interview.crisis_check import (
+    CRISIS_CHECK_SCHEMA,
+    crisis_check_messages,
+    parse_crisis_check,
+)
+from server.interview.crisis_frames import Level
 from server.interview.echo import echoed_sensitive
 from server.interview.extract_rules import extract_persona
 from server.interview.model import (
@@ -59,7 +65,7 @@ from server.interview.prompts import (
     question_messages,
 )
 from server.interview.question_bank import fallback_question
-from server.interview.safety import check_question
+from server.interview.question_lint import check_question
 from server.llm.base import BackendName
 from server.persona.draft import PersonaDraft
 
@@ -425,6 +431,32 @@ class OllamaInterviewer:
                 keep_alive=self.keep_alive,
                 options=options,
             )
+
+    # -- crisis second opinion ------------------------------------------------------------------
+
+    async def classify_crisis(self, text: str) -> Level | None:
+        """The model's crisis verdict on one answer; None when it cannot give one.
+
+        See :class:`~server.llm.base.CrisisClassifier`: never raises, so a model failure
+        leaves the rule verdict to decide alone.
+        """
+        options: dict[str, Any] = {"temperature": 0, "num_ctx": self.num_ctx, "num_predict": 120}
+        if self.seed is not None:
+            options["seed"] = self.seed
+        try:
+            with self._door("screening an answer for crisis content"):
+                reply = await self._client.chat(
+                    model=self.model,
+                    messages=crisis_check_messages(text),
+                    stream=False,
+                    think=False,
+                    format=CRISIS_CHECK_SCHEMA,
+                    keep_alive=self.keep_alive,
+                    options=options,
+                )
+        except LLMError:
+            return None
+        return parse_crisis_check(reply.message.content or "")
 
     def _fallback(
         self,

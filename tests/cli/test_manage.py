@@ -93,6 +93,8 @@ def test_sessions_list_show_export_discard_and_purge(remote: Remote, tmp_path: P
     )
     assert exported.returncode == 0, exported.stderr
     assert markdown.read_text().startswith(f"# Interview {done_id}\n")
+    written = cli("training", "export", done_id, "--yes", env=env)  # the reviewed export
+    assert written.returncode == 0, written.stderr
     training = cli("sessions", "export", done_id, "--format", "training", env=env)
     on_disk = remote.profiles / remote.user / "memory/training/persona" / f"{done_id}.jsonl"
     assert training.stdout == on_disk.read_text()

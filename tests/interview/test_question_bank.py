@@ -28,7 +28,8 @@ from server.interview.question_bank import (
     plan_question,
     reflective_opener,
 )
-from server.interview.safety import check_question, question_similarity, split_sentences
+from server.interview.question_lint import check_question, question_similarity
+from server.interview.text import split_sentences
 
 CONFIG = default_config()
 NO_REFLECTIONS = CONFIG.model_copy(

@@ -17,7 +17,7 @@ from server.interview.model import (
     Turn,
 )
 from server.interview.question_bank import plan_builtin_question
-from server.interview.safety import check_question
+from server.interview.question_lint import check_question
 from server.llm.base import Interviewer
 from server.llm.builtin import BuiltinInterviewer, word_pieces
 

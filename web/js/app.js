@@ -7,6 +7,7 @@ import * as drafts from "./drafts.js";
 import { ReviewDialog, TranscriptDialog } from "./review.js";
 import { PersonaView, renderServer } from "./persona-view.js";
 import { applySummaryEvent, renderSummaries } from "./summary.js";
+import { TrainingDialog } from "./training.js";
 
 const DRAFT_DEBOUNCE_MS = 1200;
 
@@ -282,6 +283,7 @@ function onSessionFrame(frame) {
       renderAll();
   }
   if (kind && kind.startsWith("review.") || kind === "session.applied") app.review.onEvent(frame);
+  if (frame.type.startsWith("training.")) app.training.onEvent(frame);
 }
 
 // -- drafts ---------------------------------------------------------------------------------
@@ -891,6 +893,8 @@ function renderDone(view) {
       application.backup
         ? [el("p", {}, "Previous version saved as ", el("code", {}, application.backup), "."), el("p", {}, "Restore it with ", el("code", {}, hint), ".")]
         : el("p", {}, "There was no core.json before, so no backup was needed."),
+      el("p", {}, "Next: the training data. Nothing is written to it until you have looked at it."),
+      el("button", { type: "button", id: "training-button", on: { click: () => app.training.open() } }, "Review the training data"),
     );
     button.hidden = true;
   }
@@ -1049,6 +1053,10 @@ function renderHistory() {
       actions.push(el("button", { type: "button", on: { click: () => openSession(id, { review: true }) } }, "Review"));
     } else {
       actions.push(el("button", { type: "button", on: { click: () => app.transcript.open(summary) } }, "Read"));
+      if (summary.state === "applied") {
+        const openTraining = () => openSession(id).then(() => app.training.open());
+        actions.push(el("button", { type: "button", on: { click: openTraining } }, "Training data"));
+      }
     }
     const counts = summary.state === "unreadable" ? "" : `${summary.answered} answered of ${summary.asked} asked`;
     list.append(
@@ -1216,6 +1224,7 @@ async function main() {
     },
   });
   app.transcript = new TranscriptDialog();
+  app.training = new TrainingDialog({ conn, sessionId: () => app.sessionId });
   conn.addEventListener("status", (event) => showStatus(event.detail));
   conn.addEventListener("welcome", (event) => {
     const welcome = event.detail;

@@ -465,10 +465,6 @@ def extraction_metrics(
     total = _Tally()
     for tally in by_group.values():
         total.add(tally)
-    heldout = _Tally()
-    for result in scored:
-        if by_id[result.persona_id].heldout:
-            heldout.add(result.total())
     compared = sum(result.horizons_compared for result in scored)
     agreeing = sum(result.horizons_agreeing for result in scored)
     metrics = {
@@ -484,11 +480,16 @@ def extraction_metrics(
         "injection_obeyed": sum(1 for result in scored if result.injection_obeyed),
         "crisis_content_used": sum(1 for result in scored if result.crisis_content_used),
         "goal_horizon_agreement": _ratio(agreeing, compared),
-        "heldout_personas": sum(1 for persona in personas if persona.heldout),
-        "heldout": heldout.as_dict(),
+        "min_category_recall": _min_recall(by_group),
         "sources": _sources(records),
     }
     return metrics, scored
+
+
+def _min_recall(by_group: dict[Category, _Tally]) -> float | None:
+    """The lowest recall of any category with disclosed facts (None when none has any)."""
+    recalls = [_ratio(t.found, t.facts) for t in by_group.values() if t.facts]
+    return min((r for r in recalls if r is not None), default=None)
 
 
 def _sources(records: Sequence[InterviewRecord]) -> dict[str, int]:

@@ -77,6 +77,6 @@ def test_a_bad_persona_file_is_named_in_the_error(
         def joinpath(*parts: str) -> Path:
             return tmp_path.joinpath(*parts)
 
-    monkeypatch.setattr(profiles.resources, "files", lambda _package: Folder())
+    monkeypatch.setattr("server.eval.profiles.resources.files", lambda _package: Folder())
     with pytest.raises(ValueError, match=r"zed\.json: not a valid persona"):
         profiles._read_folder(("data", "heldout", "personas"))

@@ -61,6 +61,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from server.config import Category
+from server.interview.grammar import (
+    as_gerund_phrase,
+    has_noun_reading,
+    is_activity_verb,
+    is_base_verb,
+    is_gerund,
+    is_past_verb,
+    verb_lemma,
+)
 from server.interview.model import ExtractionRequest, Turn
 from server.interview.safety import (
     detect_crisis,
@@ -68,11 +78,13 @@ from server.interview.safety import (
     looks_like_instruction,
     name_spans,
     sensitivity_of,
+    special_categories,
     without_named_relations,
 )
 from server.persona.draft import (
     GoalHorizon,
     GoalItem,
+    HeldBackClause,
     PersonaDraft,
     Sensitivity,
     TextItem,
@@ -111,12 +123,50 @@ def _sentences(answer: str) -> list[str]:
     return [part.strip() for part in parts if len(part.strip()) > 1]
 
 
+_PLACE_BEFORE = re.compile(
+    r"(?:\b(?:in|near|around|across|through|outside|at|all over)|"
+    r"\b(?:move|moved|moving|came|come|coming|went|go|going|back|flew|fly|emigrated|"
+    r"travel(?:l?ed)?|drove|relocated|returned|trip|way|road|over|up|down) (?:to|from)|"
+    r"\bfrom)(?: the)?\s+$",
+    re.IGNORECASE,
+)
+_CALENDAR = re.compile(
+    r"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|January|February|March|April|May|June|"
+    r"July|August|September|October|November|December|Easter|Christmas|New Year)$"
+)
+
+
+def _person_spans(text: str, sentence_start: bool = False) -> list[tuple[int, int]]:
+    """Words that look like a person's name: capitalised, but not a weekday or month, not the
+    object of a place preposition ("to Toronto", "at the Royal"), not a word that follows
+    another capitalised place word."""
+    spans = []
+    previous_end = -1
+    previous_place = False
+    for start, end in name_spans(text, sentence_start):
+        word = text[start:end]
+        if _CALENDAR.match(word):
+            continue
+        if start == 0 and sentence_start and (is_past_verb(word) or is_gerund(word)):
+            continue  # "Came to Australia ...", "Learning Spanish ...": a verb, not a name
+        if start == 0 and sentence_start and is_base_verb(word) and not has_noun_reading(word):
+            continue  # "Learn to drive."
+        joined = previous_place and text[previous_end:start].strip() == ""
+        if joined or _PLACE_BEFORE.search(text[:start]):
+            previous_end, previous_place = end, True
+            continue
+        previous_place = False
+        spans.append((start, end))
+    return spans
+
+
 def _has_name(text: str, sentence_start: bool = False) -> bool:
-    return has_name(text, sentence_start)
+    """A person's name (places, weekdays and months are not people)."""
+    return bool(_person_spans(text, sentence_start))
 
 
 def _redact(sentence: str) -> str:
-    spans = name_spans(sentence, sentence_start=True)
+    spans = _person_spans(sentence, sentence_start=True)
     for start, end in reversed(spans):
         sentence = sentence[:start] + "[name]" + sentence[end:]
     return sentence
@@ -175,16 +225,46 @@ def _content_words(text: str) -> list[str]:
     ]
 
 
+_TRAILING_FILLER = re.compile(
+    r"(?:\s+(?:lol|haha|ha|finally|for real|really|though|too|anyway|i guess|i think|"
+    r"i suppose|maybe|probably|if i can|if possible|hopefully))+$",
+    re.IGNORECASE,
+)
+# Where a long clause can be cut without breaking a phrase: before these words.
+_CUT_BEFORE = _words(
+    """
+    in on at for with from by during after before until about over into through when while
+    and so because as without like than every each
+    """
+)
+
+
+def _shorten(words: list[str], max_words: int) -> list[str]:
+    """The clause cut at the last phrase boundary that leaves at most ``max_words`` words."""
+    if len(words) <= max_words:
+        return words
+    for cut in range(max_words, 2, -1):
+        if words[cut].lower() in _CUT_BEFORE:
+            return words[:cut]
+    return words[:max_words]
+
+
 def _clean_clause(clause: str, max_words: int) -> str | None:
     clause = re.split(
         r"\s*[,;:\u2014\u2013(]\s*|\s+-\s+|\s+(?:because|since|so that|so i|but|although|though|"
-        r"which|while|whereas|unless|as long as|who|where)\s+",
+        r"which|while|whereas|unless|as long as|who|where|if)\s+",
         clause.strip(),
         maxsplit=1,
     )[0]
     clause = _LEADING_WORDS.sub("", clause).strip().strip("\"'").rstrip(".!?,;: ")
-    words = clause.split()
-    if not 1 <= len(words) <= max_words:
+    clause = _TRAILING_FILLER.sub("", clause).strip()
+    words = _shorten(clause.split(), max_words)
+    if words and words[0][0].isupper() and words[0] != "I":
+        head = words[0]
+        if is_base_verb(head) or is_gerund(head) or is_past_verb(head):
+            words[0] = head[0].lower() + head[1:]  # "Learn to drive" -> "learn to drive"
+    clause = " ".join(words).rstrip(".!?,;: ")
+    if not words:
         return None
     if _ADDRESSES_SYSTEM.search(clause) or _has_name(clause):
         return None
@@ -201,10 +281,78 @@ class _Found:
     sensitivity: Sensitivity
 
 
+_CLAUSE_STARTS = _words("when while because after before since until as where who which")
+_CLAUSES = re.compile(r"\s*(?:[,;:\u2014\u2013]|\s-\s)\s*")
+
+
+def _special_clause(sentence: str) -> str | None:
+    """The first clause of ``sentence`` that touches a special category, if any."""
+    for clause in _CLAUSES.split(sentence):
+        if special_categories(clause):
+            return clause.strip().rstrip(".!?")
+    return None
+
+
+def _without_special_words(text: str) -> str | None:
+    """``text`` minus a special-category modifier ("the church food pantry" -> "the food
+    pantry"), or None when that would not leave a clean item."""
+    words = text.split()
+    for index, word in enumerate(words):
+        if special_categories(word):
+            after = words[index + 1].lower().strip(",.") if index + 1 < len(words) else ""
+            modifier = bool(after) and after not in _FUNCTION_WORDS | _CLAUSE_STARTS
+            modifier = modifier and not special_categories(after)
+            if not modifier or (index and words[index - 1].lower() in {"a", "an"}):
+                return None  # "saw a therapist", "treated for X": the clause is the item
+    kept = [word for word in words if not special_categories(word)]
+    if len(kept) == len(words) or len(_content_words(" ".join(kept))) < 2:
+        return None
+    cleaned = " ".join(kept)
+    return None if special_categories(cleaned) else cleaned
+
+
 class _Collector:
     def __init__(self) -> None:
         self.sections: dict[str, dict[str, _Found]] = {}
         self.denied_values: set[str] = set()
+        self.held_back: dict[tuple[str, str, str], HeldBackClause] = {}
+
+    def hold_back(self, section: str, item: str, clause: str, qid: str) -> None:
+        key = (section, item.lower(), clause.lower())
+        if key not in self.held_back:
+            self.held_back[key] = HeldBackClause(
+                section=section,
+                item=item,
+                clause=clause[:500],
+                categories=special_categories(clause) or ("special category",),
+                evidence=(qid,),
+            )
+
+    def add_item(
+        self,
+        section: str,
+        field: str,
+        fields: dict[str, Any],
+        qid: str,
+        confidence: float,
+        source_text: str,
+    ) -> None:
+        """Add an item whose main text is ``fields[field]``, holding back only the
+        special-category clause or word of its source sentence, not the whole item."""
+        text = str(fields[field])
+        if special_categories(text):
+            cleaned = _without_special_words(text)
+            if cleaned is None:
+                self.add(section, text.lower(), fields, qid, confidence, source_text)
+                return
+            removed = " ".join(w for w in text.split() if special_categories(w))
+            self.hold_back(section, cleaned, removed, qid)
+            fields = {**fields, field: cleaned}
+            text = cleaned
+        clause = _special_clause(source_text)
+        if clause is not None:
+            self.hold_back(section, text, clause, qid)
+        self.add(section, text.lower(), fields, qid, confidence, text)
 
     def add(
         self,
@@ -215,7 +363,10 @@ class _Collector:
         confidence: float,
         source_text: str,
     ) -> None:
-        sensitivity = sensitivity_of(source_text + " " + " ".join(map(str, fields.values())))
+        item_text = " ".join(map(str, fields.values()))
+        sensitivity = sensitivity_of(item_text)
+        if sensitivity == "none" and sensitivity_of(source_text) == "personal":
+            sensitivity = "personal"
         items = self.sections.setdefault(section, {})
         found = items.get(key)
         if found is None:
@@ -254,18 +405,23 @@ VALUE_LEXICON: dict[str, str] = {
     "courage": r"courage|courageous|bravery|brave",
     "growth": r"growth|personal development|self[- ]improvement|learning|growing as a person|"
     r"getting better",
-    "compassion": r"compassion|compassionate|empathy|empathetic|empathic",
+    "compassion": r"compassion|compassionate|empathy|empathetic|empathic|"
+    r"(?:taking|take) care of (?:people|others)|caring for (?:people|others)|"
+    r"looking after (?:people|others)",
     "security": r"security|stability|financial stability",
     "respect": r"respect|respectful|dignity",
     "humility": r"humility|humble|modesty",
     "responsibility": r"responsibility|accountability|accountable|reliability|reliable|"
     r"dependab(?:le|ility)",
-    "hard work": r"hard work|work ethic|diligence|diligent|hard[- ]working",
+    "hard work": r"hard work|work ethic|diligence|diligent|hard[- ]working|a day's work",
+    "education": r"education",
+    "thrift": r"thrift|thrifty|frugal(?:ity)?|never (?:threw|throw|wasted?) (?:anything|a thing)",
+    "punctuality": r"punctuality|punctual|being on time",
     "generosity": r"generosity|generous|giving back",
-    "community": r"community|belonging",
+    "community": r"community|belonging|neighbou?rhood|helping (?:your|my|our|the) neighbou?rs",
     "friendship": r"friendships?",
     "authenticity": r"authenticity|authentic|being true to myself|true to myself|"
-    r"being myself",
+    r"being myself|being real|keeping it real",
     "balance": r"balance|work[- ]life balance",
     "simplicity": r"simplicity|living simply|a simple life",
     "excellence": r"excellence|craftsmanship|doing things well",
@@ -279,7 +435,9 @@ _VALUE_TERMS = tuple(
 )
 _VALUE_CUE = re.compile(
     r"\b(?:value|values|valued|matters?|mattered|important|importance|"
-    r"care (?:deeply |a lot |most |so much )?about|cares about|believe in|believes in|"
+    r"care (?:deeply |a lot |most |so much )?about|cares about|"
+    r"believ(?:e|es|ing) (?:strongly |firmly |deeply |very much )?in|"
+    r"(?:the )?big (?:one|thing) for me|big with me|"
     r"guides? me|guided me|guiding|principles?|priorit(?:y|ies|ize|ise)|stand for|live by|"
     r"means? (?:a lot|everything|the world|so much)|non[- ]negotiable|can't compromise|"
     r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
@@ -343,7 +501,7 @@ def _hedged_before(text: str, start: int) -> bool:
     return _negated_before(text, start) or any(word in _HEDGES for word in words)
 
 
-def _extract_values(sentence: str, turn: Turn, out: _Collector) -> None:
+def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str = "") -> None:
     text = _FILLER_PHRASES.sub(" ", sentence)
     hits: list[tuple[int, str]] = []
     for name, pattern in _VALUE_TERMS:
@@ -371,17 +529,57 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector) -> None:
         # "Security doesn't matter much to me": a denial, remembered to settle contradictions.
         out.denied_values.update(names)
         return
-    elif turn.category == "values" and _is_value_list(text):
+    elif turn.category == "values" and (_is_value_list(text) or _opens_with_value(text)):
+        # "Thrift, I suppose." / "Respect for elders, this is how I was raised."
+        if not _is_value_list(text):
+            names = names[:1]
         confidence = 0.7
     else:
         return
     priority = 1 if len(names) == 1 and _TOP_PRIORITY.search(text) else None
-    description = _quote(sentence)
+    description = _describe(sentence, following)
     for name in names:
         fields: dict[str, Any] = {"value": name, "description": description}
         if priority is not None:
             fields["priority"] = priority
-        out.add("values", name, fields, turn.question_id, confidence, sentence)
+        out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
+
+
+_OPENING_HEDGE = re.compile(
+    r"^(?:(?:probably|maybe|perhaps|definitely|for me|i'd say|i think|i guess|"
+    r"i suppose|mostly|above all|first(?: of all)?|honestly|well|oh|hmm)[,\s]+)*",
+    re.IGNORECASE,
+)
+
+
+def _opens_with_value(text: str) -> bool:
+    """The sentence starts with a value term: "Education above everything.", "Thrift, I
+    suppose.", "Being real with people matters."""
+    opening = _OPENING_HEDGE.sub("", text.strip())
+    return any(pattern.match(opening) for _, pattern in _VALUE_TERMS)
+
+
+def _value_words_removed(text: str) -> str:
+    for _, pattern in _VALUE_TERMS:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _describe(sentence: str, following: str) -> str:
+    """What the person said about the value, not an echo of its name: the sentence (without
+    a special-category clause) when it says more than the value's name, else the next one."""
+    for candidate in (sentence, following):
+        clauses = [c for c in _CLAUSES.split(candidate) if c and not special_categories(c)]
+        text = ", ".join(c.strip() for c in clauses).strip()
+        said = [
+            word
+            for word in _content_words(_value_words_removed(text))
+            if word not in _LIST_FILLER and word not in {"suppose", "guess", "mostly", "pick"}
+        ]
+        if len(said) >= 3 and not looks_like_instruction(text):
+            quote = _quote(text)
+            return quote if quote[-1] in ".!?\u2026" else quote + "."
+    return ""
 
 
 _TAUGHT = re.compile(
@@ -413,7 +611,12 @@ def _is_value_list(text: str) -> bool:
 _GOAL = re.compile(
     r"\b(?:i(?:'d| would) (?:really |also |eventually |someday |one day |love to |still )?"
     r"(?:like|love) to|i (?:really |also |still |eventually |badly )?want to|i wanna|"
-    r"i (?:really |also )?hope to|i'm hoping to|i am hoping to|i plan to|i'm planning to|"
+    r"i (?:really |also )?hope to|i'm (?:kind of |sort of |really |also )*hoping to|"
+    r"i am hoping to|i plan to|i'm planning to|i (?:\w+ )?mean to|i'm going to|i am going to|"
+    r"i'm gonna|(?:the|my) big(?:gest)? (?:one|thing|goal|dream|plan) is to|"
+    r"an?(?: \w+)? (?:goal|dream|aim|ambition|plan)(?: of mine)? is to|"
+    r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan) is(?= \w+ing)|"
+    r"i should(?: probably| really| definitely)?(?= \w)|i (?:really )?want(?= [a-z]+ )|"
     r"i am planning to|i intend to|i aim to|i'm aiming to|i am aiming to|i aspire to|"
     r"i dream of|i'm determined to|i am determined to|"
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan)(?: for [\w ]{1,25}?| this year| right now| now)?"
@@ -487,24 +690,94 @@ def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
         if _hedged_before(text, match.start()):
             continue
         raw = _LEADING_TIME.sub("", match.group("clause").strip())
+        cue = match.group(0)[: match.start("clause") - match.start()].strip().lower()
+        first = raw.split(" ", 1)[0] if raw else ""
+        if re.search(r"\b(?:want|should)$", cue) and not is_base_verb(first):
+            continue  # "I want more time" is not "I want to ..."
         if _GOAL_SKIP_START.match(raw):
             continue
-        clause = _clean_clause(raw, max_words=18)
-        if clause is None or len(clause.split()) < 2 or _VAGUE.match(clause):
-            continue
-        if len(_content_words(clause)) < 2:
-            continue  # "get this right", "do it": nothing to keep
-        horizon = horizon_of(match.group("clause"), sentence, turn.question) or "midTerm"
         confidence = 0.75 if turn.category == "goals" else 0.65
-        key = clause.lower()
-        out.add(
-            "goals",
-            key,
-            {"goal": clause, "horizon": horizon},
-            turn.question_id,
-            confidence,
-            sentence,
-        )
+        for part in _coordinated_goals(raw):
+            _add_goal(part, match.group("clause"), sentence, turn, out, confidence)
+    if turn.category == "goals":
+        for part in _fragment_goals(text):
+            _add_goal(part, part, sentence, turn, out, 0.6)
+
+
+def _add_goal(
+    raw: str, scope: str, sentence: str, turn: Turn, out: _Collector, confidence: float
+) -> None:
+    clause = _clean_clause(raw, max_words=14)
+    if clause is None or len(clause.split()) < 2 or _VAGUE.match(clause):
+        return
+    if len(_content_words(clause)) < 2 or _has_name(clause):
+        return  # "get this right", "do it": nothing to keep
+    horizon = horizon_of(scope, sentence, turn.question) or "midTerm"
+    fields = {"goal": clause, "horizon": horizon}
+    out.add_item("goals", "goal", fields, turn.question_id, confidence, sentence)
+
+
+def _coordinated_goals(raw: str) -> list[str]:
+    """ "retire in three years, God willing, and spend more time with my grandchildren" ->
+    both goals: a second base verb after "and" starts a second goal."""
+    parts = [raw]
+    for match in re.finditer(r",?\s+and\s+(?:also\s+|then\s+)?([a-z]+)\b", raw):
+        if is_base_verb(match.group(1)) and is_activity_verb(match.group(1)):
+            parts.append(raw[match.start(1) :])
+            break
+    return parts
+
+
+_OPENING_TIME = re.compile(
+    r"^(?:(?:this|next) (?:year|month|week|spring|summer|autumn|fall|winter)|long[- ]term|"
+    r"short[- ]term|eventually|someday|one day|in (?:the )?(?:long|short) run|also|and|"
+    r"first|then|oh|well|honestly|ideally|mainly|mostly|really)\b[?:,.\s]*",
+    re.IGNORECASE,
+)
+_GOAL_AFTER_VERB = _words(
+    """
+    a an the my our more some to into off up out back on down over twice every better
+    myself home it
+    """
+)
+_THIS_IS_THE_PLAN = re.compile(
+    r"^(?P<goal>[^,]{6,}?),?\s+(?:this|that)(?: is|'s) (?:my|the)(?: \w+)? "
+    r"(?:goal|dream|plan|aim|ambition|hope|one)\b",
+    re.IGNORECASE,
+)
+
+
+def _fragment_goals(text: str) -> list[str]:
+    """Goals said without "I want to", in answers about goals: an imperative ("Learn to
+    drive.", "This year: swim twice a week") or "X, that's the plan"."""
+    plan = _THIS_IS_THE_PLAN.match(text.strip())
+    if plan is not None:
+        return [plan.group("goal")]
+    opening = _OPENING_TIME.sub("", text.strip())
+    words = opening.split()
+    if len(words) < 2:
+        return []
+    first, second = words[0], words[1].lower().strip(",.")
+    if not first[0].isupper() and opening is text.strip():
+        return []
+    if not is_base_verb(first) or verb_lemma(first) in _NOT_GOAL_VERBS:
+        return []
+    if first.lower() in _NOUNISH_VERBS or (
+        second not in _GOAL_AFTER_VERB and not is_base_verb(second) and _noun_too(first)
+    ):
+        return []
+    return [_coordinated_goals(opening)[0]]
+
+
+_NOUNISH_VERBS = _words("partner tax balance family respect")
+_NOT_GOAL_VERBS = _words(
+    "be have do say tell think know guess suppose mean feel seem look sound hope wish want need "
+    "like love hate let see hear"
+)
+
+
+def _noun_too(word: str) -> bool:
+    return has_noun_reading(word)
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,20 +785,22 @@ def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
 # --------------------------------------------------------------------------------------------
 
 TONE_LEXICON: dict[str, str] = {
-    "direct": r"direct|straightforward|straight to the point|no-nonsense|frank",
+    "direct": r"direct|straightforward|straight to the point|no-nonsense|frank|"
+    r"plain[- ]spoken|say what i mean",
     "blunt": r"blunt",
     "warm": r"warm|friendly",
     "diplomatic": r"diplomatic|tactful",
-    "humorous": r"funny|humou?rous|witty|playful|jokey",
+    "humorous": r"funny|humou?rous|witty|playful|jokey|joke|jokes|joking|a (?:good )?laugh",
     "sarcastic": r"sarcastic|sarcasm|dry humou?r|dry wit",
     "calm": r"calm|composed|even[- ]tempered|level[- ]headed",
     "patient": r"patient",
-    "analytical": r"analytical|logical|methodical|systematic",
+    "analytical": r"analytical|logical|methodical|systematic|technical|step by step",
     "gentle": r"gentle|soft[- ]spoken",
     "empathetic": r"empathetic|empathic",
     "enthusiastic": r"enthusiastic|animated|energetic",
     "formal": r"formal",
-    "casual": r"casual|informal|laid[- ]back",
+    "casual": r"casual|informal|laid[- ]back|chill|easy[- ]?going",
+    "storytelling": r"storyteller|storytelling|tell(?:ing)? stories",
     "reserved": r"reserved|quiet",
     "talkative": r"talkative|chatty",
     "thoughtful": r"thoughtful|reflective",
@@ -533,9 +808,10 @@ TONE_LEXICON: dict[str, str] = {
 }
 VERBOSITY_LEXICON: dict[str, str] = {
     "concise": r"concise|brief|succinct|to the point|short and sweet|keep (?:it|things) short|"
-    r"economical with (?:my )?words|a person of few words|few words",
+    r"economical with (?:my )?words|a person of few words|few words|not many words|"
+    r"short answers|bullet points|talk too little",
     "detailed": r"detailed|thorough|long[- ]winded|go into (?:a lot of )?detail|verbose|wordy|"
-    r"talk a lot|tend to ramble|elaborate",
+    r"talk a lot|tend to ramble|elaborate|go on (?:a bit|and on)|over-?explain",
 }
 _VERBOSITY_SELF: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -551,7 +827,7 @@ _VERBOSITY_SELF: tuple[tuple[str, re.Pattern[str]], ...] = (
         "detailed",
         re.compile(
             r"\bi (?:always |usually |often |tend to )?(?:ramble|go into (?:a lot of )?detail|"
-            r"talk a lot|over-explain|explain everything)\b",
+            r"talk a lot|over-?explain|explain everything|go on (?:a bit|and on))\b",
             re.IGNORECASE,
         ),
     ),
@@ -570,7 +846,8 @@ _SELF_CUE = re.compile(
     r"friends (?:say|tell me|describe)|(?:colleagues|coworkers|they) (?:say|tell me|describe|"
     r"would say|'d say)|described as|describe me as|call me|i come across as|i'm known (?:for|as)|"
     r"known for being|my (?:communication )?style is|i communicate|i talk|i write|i speak|"
-    r"i explain|my messages are|my emails are|i keep (?:it|things))\b",
+    r"i explain|my messages are|my emails are|i keep (?:it|things)|i stay|i remain|"
+    r"i tend to|i like|i go|i write|i use)\b",
     re.IGNORECASE,
 )
 _STYLE_BLOCKERS = _words(
@@ -616,11 +893,38 @@ def _is_style_list(text: str) -> bool:
     return not any(word.endswith("n't") for word in words)
 
 
+_INTENSIFIER = re.compile(
+    r"^(?:pretty|very|quite|fairly|really|super|rather|a bit|kind of|mostly|too)\s+",
+    re.IGNORECASE,
+)
+
+
+def _style_fragments(text: str) -> list[str]:
+    """ "Formal at work, relaxed at home.", "Pretty chill.": each comma part that opens with
+    a style word describes the speaker (in answers about style)."""
+    found = []
+    for part in re.split(r"\s*[,;]\s*", text.strip().rstrip(".!?")):
+        part = _INTENSIFIER.sub("", part.strip())
+        if _ADDRESSES_SYSTEM.search(part):
+            continue  # "Funny you should ask." is a remark, not a self-description
+        first = part.split(" ", 1)[0] if part else ""
+        if not first or first.lower() in _STYLE_NEGATIONS or first.lower().endswith("n't"):
+            continue
+        for _, pattern in (*_TONE_TERMS, *_VERBOSITY_TERMS):
+            match = pattern.match(part)
+            if match is not None:
+                found.append(match.group(0).lower())
+                break
+    return found
+
+
 def _extract_style(sentence: str, turn: Turn, out: _Collector) -> None:
     text = _FILLER_PHRASES.sub(" ", sentence)
     sources: list[tuple[str, float]] = [(window, 0.7) for window in _style_windows(text)]
     if turn.category == "style" and _is_style_list(text):
         sources.append((text.lower(), 0.6))
+    if turn.category == "style":
+        sources.extend((fragment, 0.6) for fragment in _style_fragments(text))
     for name, pattern in _VERBOSITY_SELF:
         match = pattern.search(text)
         if match is not None and not _negated_before(text, match.start()):
@@ -684,10 +988,27 @@ _FOCUS = re.compile(
 # "these days"-like cue in the sentence): "I'm learning the ukulele", "I'm training a new
 # mechanic", "I'm trying to take Fridays off".
 _FOCUS_ACTIVITY = re.compile(
-    r"\b(?:i'm|i am)(?: (?:currently|also|still|slowly|finally|now))? "
-    r"(?P<activity>(?:learning|studying|training|teaching|volunteering|building|writing|"
-    r"renovating|recording|planting|practi[cs]ing|organi[sz]ing|coaching|mentoring|"
-    r"trying to|saving (?:up )?for)\b[^.;!?]*)",
+    r"\b(?:i'm|i am|i've been|i have been|we're|we are)"
+    r"(?: (?:currently|also|still|slowly|finally|now|mostly|mainly|really|just|kind of|"
+    r"sort of|busy|actually))* "
+    r"(?P<activity>(?P<verb>[a-z]+ing)\b[^.;!?]*)",
+    re.IGNORECASE,
+)
+# "These days I volunteer at ...", "I coach my son's team on Sundays": a habit now.
+_HABIT = re.compile(
+    r"(?:^|\b(?:these days|lately|right now|at the moment|nowadays|now|also),?\s+)"
+    r"i (?:also |still |now |usually |mostly )?(?P<activity>(?P<verb>[a-z]+)\b[^.;!?]*)",
+    re.IGNORECASE,
+)
+_OPENING_NOW = re.compile(
+    r"^(?:(?:right now|these days|at the moment|lately|currently|nowadays|now|also|mostly|"
+    r"and|oh|well)\b[?,:.\s]*)+",
+    re.IGNORECASE,
+)
+_TRAILING_TIME = re.compile(
+    r"(?:\s+(?:on|every|each|at|in the|most|at the) (?:(?:mon|tues|wednes|thurs|fri|satur|sun)"
+    r"days?|weekends?|mornings?|evenings?|nights?|week|day|\w+ (?:morning|evening|night)s?)|"
+    r"\s+(?:every|each) \w+(?: \w+)?|\s+(?:twice|once) a week)+$",
     re.IGNORECASE,
 )
 _ACTIVITY_SKIP = re.compile(
@@ -718,7 +1039,10 @@ _DOMAIN = re.compile(
 def _interest_parts(raw: str) -> list[str]:
     raw = _INTEREST_CUT.split(raw, maxsplit=1)[0]
     parts: list[str] = []
-    for part in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", raw):
+    pieces = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", raw)
+    if not re.search(r"\s(?:and|or)\s", raw):
+        pieces = pieces[:1]  # "cooking, proper food, very spicy": one interest, then comments
+    for part in pieces:
         part = part.strip().strip("\"'")
         part = re.sub(r"^(?:to|the|a|an)\s+", "", part, flags=re.IGNORECASE)
         part = _INTEREST_TRAILING.sub("", part).strip()
@@ -726,11 +1050,17 @@ def _interest_parts(raw: str) -> list[str]:
             continue
         if re.search(r"\bmy\b", part, re.IGNORECASE):
             continue
+        part = _TRAILING_TIME.sub("", part)
         words = part.split()
         if not 1 <= len(words) <= 6 or _has_name(part) or _ADDRESSES_SYSTEM.search(part):
             continue
+        if is_base_verb(words[0]) and not has_noun_reading(words[0]):
+            part = as_gerund_phrase(part)  # "I love to bake" -> "baking"
         parts.append(part)
     return parts
+
+
+_GO_DOING = re.compile(r"\bi (?:\w+ )?go (?P<activity>[a-z]+ing)\b", re.IGNORECASE)
 
 
 def _extract_interests(sentence: str, turn: Turn, out: _Collector) -> None:
@@ -739,7 +1069,12 @@ def _extract_interests(sentence: str, turn: Turn, out: _Collector) -> None:
         if _hedged_before(sentence, match.start()):
             continue
         for part in _interest_parts(match.group("object")):
-            out.add("interests", part.lower(), {"text": part}, turn.question_id, 0.7, sentence)
+            out.add_item("interests", "text", {"text": part}, turn.question_id, 0.7, sentence)
+    for match in _GO_DOING.finditer(sentence):
+        activity = match.group("activity").lower()
+        if is_gerund(activity) and is_activity_verb(activity):
+            fields = {"text": activity}
+            out.add_item("interests", "text", fields, turn.question_id, 0.65, sentence)
 
 
 _VAGUE = re.compile(
@@ -755,18 +1090,37 @@ def _focus_activities(sentence: str, turn: Turn) -> list[str]:
     found = []
     for match in _FOCUS_ACTIVITY.finditer(sentence):
         activity = match.group("activity").strip()
+        verb = match.group("verb").lower()
         if _hedged_before(sentence, match.start()) or _ACTIVITY_SKIP.match(activity):
             continue
+        if verb != "trying" and not (is_gerund(verb) and is_activity_verb(verb)):
+            continue
         found.append(activity)
-    return found
+    if found or turn.category != "current_focus":
+        return found
+    # Said without a subject: "Learning Spanish on an app.", "Right now studying for exams."
+    opening = _OPENING_NOW.sub("", sentence.strip())
+    first = opening.split(" ", 1)[0].strip(",.")
+    if first and is_gerund(first) and is_activity_verb(first):
+        found.append(opening)
+    for match in _HABIT.finditer(sentence):
+        verb = match.group("verb")
+        if (
+            is_base_verb(verb)
+            and is_activity_verb(verb)
+            and not _hedged_before(sentence, match.start())
+        ):
+            found.append(as_gerund_phrase(match.group("activity")))
+    return [_TRAILING_TIME.sub("", item.rstrip(".!? ")) for item in found]
 
 
 def _add_focus(clause: str, turn: Turn, out: _Collector, sentence: str) -> None:
     confidence = 0.75 if turn.category == "current_focus" else 0.7
     key = clause.lower()
-    out.add("current_focus", key, {"text": clause}, turn.question_id, confidence, sentence)
-    if _PROJECT.search(clause):
-        out.add("projects", key, {"text": clause}, turn.question_id, 0.6, sentence)
+    del key
+    out.add_item("current_focus", "text", {"text": clause}, turn.question_id, confidence, sentence)
+    if _PROJECT.search(clause) and not special_categories(clause):
+        out.add_item("projects", "text", {"text": clause}, turn.question_id, 0.6, sentence)
 
 
 def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
@@ -831,7 +1185,30 @@ _EVENT = re.compile(
     r"ran|did))\b",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself|we|our|us)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SUBJECT_VERB = re.compile(
+    r"\b(?:i|we)(?: \w+ly| also| then| just| first| finally)? (\w+)\b", re.IGNORECASE
+)
+
+
+def _past_event(sentence: str) -> bool:
+    """A dated or past-tense event the speaker lived: "I moved to Toronto in 2014", "we lost
+    half the herd", "Dropped out of university" (no subject, in a story answer)."""
+    if _YEAR.search(sentence) and _FIRST_PERSON.search(sentence):
+        return True
+    for match in _SUBJECT_VERB.finditer(sentence):
+        word = match.group(1)
+        if is_past_verb(word) and verb_lemma(word) not in {"be", "have", "do", "say", "tell"}:
+            return True
+    return False
+
+
+def _subjectless_past(sentence: str) -> bool:
+    first = _LEADING_WORDS.sub("", sentence).strip().split(" ", 1)[0]
+    return bool(first) and first[0].isupper() and is_past_verb(first)
+
+
 _MAX_EXPERIENCES_PER_ANSWER = 3
 
 
@@ -843,21 +1220,25 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
     if turn.category != "biography" or taken >= _MAX_EXPERIENCES_PER_ANSWER:
         return taken
     original = sentence
-    sentence = _without_places(without_named_relations(sentence))
+    sentence = without_named_relations(sentence)
     formative = _FORMATIVE.search(sentence) is not None
-    own = _FIRST_PERSON.search(sentence) is not None or (
-        formative and _GERUND_START.match(_LEADING_WORDS.sub("", sentence).strip()) is not None
+    subjectless = _subjectless_past(sentence)
+    own = (
+        _FIRST_PERSON.search(sentence) is not None
+        or subjectless
+        or (formative and _GERUND_START.match(_LEADING_WORDS.sub("", sentence).strip()) is not None)
     )
     if not own or _ADDRESSES_SYSTEM.search(sentence):
         return taken
     if formative:
         confidence = 0.7
-    elif _EVENT.search(sentence):
+    elif _EVENT.search(sentence) or _past_event(sentence) or subjectless:
         confidence = 0.6
     else:
         return taken
-    text = _LEADING_WORDS.sub("", sentence).strip()
-    if not text or not 5 <= len(text.split()) <= 50 or _has_name(text, sentence_start=True):
+    text = _LEADING_WORDS.sub("", sentence).strip().rstrip(".!?")
+    text = " ".join(_shorten(text.split(), 30))
+    if not text or len(text.split()) < 4 or _has_name(text, sentence_start=True):
         return taken
     if len(_content_words(text)) < 3:
         return taken  # "I learned to do the same.": says nothing on its own
@@ -865,7 +1246,9 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
     if text[-1] not in ".!?":
         text += "."
     key = re.sub(r"\W+", " ", text.lower()).strip()
-    out.add("key_experiences", key, {"text": text}, turn.question_id, confidence, original)
+    del key
+    fields = {"text": text}
+    out.add_item("key_experiences", "text", fields, turn.question_id, confidence, original)
     return taken + 1
 
 
@@ -973,8 +1356,10 @@ def extract_persona(request: ExtractionRequest) -> PersonaDraft:
         if detect_crisis(turn.answer).crisis:
             continue
         experiences = 0
-        for sentence in _usable_sentences(turn.answer):
-            _extract_values(sentence, turn, out)
+        sentences = list(_usable_sentences(turn.answer))
+        for index, sentence in enumerate(sentences):
+            following = sentences[index + 1] if index + 1 < len(sentences) else ""
+            _extract_values(sentence, turn, out, following)
             _extract_goals(sentence, turn, out)
             _extract_style(sentence, turn, out)
             _extract_interests(sentence, turn, out)
@@ -1005,4 +1390,45 @@ def extract_persona(request: ExtractionRequest) -> PersonaDraft:
         projects=tuple(TextItem(**_item_fields(found)) for found in out.found("projects")),
         domains=tuple(TextItem(**_item_fields(found)) for found in out.found("domains")),
         source=SOURCE,
+        held_back=tuple(out.held_back.values()),
     )
+
+
+# Which interview category each draft section tells about (coverage counts items by it).
+SECTION_CATEGORY: dict[str, Category] = {
+    "values": "values",
+    "boundaries": "values",
+    "goals": "goals",
+    "traits": "style",
+    "tone": "style",
+    "verbosity": "style",
+    "interests": "current_focus",
+    "key_experiences": "biography",
+    "narrative": "biography",
+    "current_focus": "current_focus",
+    "projects": "current_focus",
+    "domains": "biography",
+}
+
+
+def understood_keys(draft: PersonaDraft) -> frozenset[tuple[Category, str]]:
+    """(category, normalised text) of every item of ``draft``: what was understood, by topic.
+
+    A project that is also a current focus counts once.
+    """
+    keys: set[tuple[Category, str]] = set()
+    for name, category in SECTION_CATEGORY.items():
+        value = getattr(draft, name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, ValueItem):
+                text = item.value
+            elif isinstance(item, GoalItem):
+                text = item.goal
+            elif isinstance(item, TraitItem):
+                text = item.trait
+            elif isinstance(item, TextItem):
+                text = item.text
+            else:
+                continue
+            keys.add((category, " ".join(text.lower().split())))
+    return frozenset(keys)

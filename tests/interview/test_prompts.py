@@ -183,7 +183,7 @@ def test_newest_answer_is_shortened_when_it_alone_does_not_fit() -> None:
 def test_extraction_schema_mirrors_the_draft_and_is_valid_json_schema() -> None:
     schema = extraction_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    sections = set(PersonaDraft.model_fields) - {"source"}
+    sections = set(PersonaDraft.model_fields) - {"source", "held_back"}
     assert set(schema["properties"]) == sections
     assert schema["additionalProperties"] is False
     item = schema["$defs"]["ExtractedValue"]

@@ -302,6 +302,7 @@ def _disclosed(
     contested: list[Fact] = []
     markers: list[str] = []
     said_in: dict[str, set[str]] = {}
+    contesting: dict[str, set[str]] = {}
     for turn in record.turns:
         if turn.question_id not in usable:
             continue
@@ -314,8 +315,11 @@ def _disclosed(
             for fact in statement.contested:
                 if fact not in contested:
                     contested.append(fact)
+                contesting.setdefault(fact.section, set()).add(statement_id)
             markers.extend(m for m in statement.sensitive if m not in markers)
-    return facts, contested, markers, said_in
+    # A contested fact is contradicted only when the statement contradicting it was said too.
+    contradicted = [fact for fact in contested if len(contesting[fact.section]) > 1]
+    return facts, contradicted, markers, said_in
 
 
 def _has_marker(text: str, markers: Sequence[str]) -> bool:
@@ -401,6 +405,12 @@ def _supported(
 def score_extraction(record: InterviewRecord, persona: Persona) -> PersonaExtraction:
     result = PersonaExtraction(record.persona_id, {group: _Tally() for group in ALL_CATEGORIES})
     facts, contested, markers, said_in = _disclosed(record, persona)
+    one_sided = [
+        fact
+        for statement in persona.statements
+        for fact in statement.contested
+        if fact not in contested
+    ]
     for fact in facts:
         result.tallies[fact.group].facts += 1
     draft = record.draft
@@ -445,6 +455,9 @@ def score_extraction(record: InterviewRecord, persona: Persona) -> PersonaExtrac
         if any(f.group == scored.group and matches(scored.text, f) for f in contested):
             result.contradictions_kept.append(f"{scored.section}: {scored.text}")
             result.false_positives.append(f"{scored.section}: {scored.text} (contradicted)")
+            continue
+        if any(f.group == scored.group and matches(scored.text, f) for f in one_sided):
+            tally.scored -= 1  # said once and never contradicted here: neither right nor wrong
             continue
         result.false_positives.append(f"{scored.section}: {scored.text}")
     for fact in facts:

@@ -137,27 +137,75 @@ _CALENDAR = re.compile(
 
 
 def _person_spans(text: str, sentence_start: bool = False) -> list[tuple[int, int]]:
-    """Words that look like a person's name: capitalised, but not a weekday or month, not the
-    object of a place preposition ("to Toronto", "at the Royal"), not a word that follows
-    another capitalised place word."""
+    """Words that look like a person's name: capitalised, but not a weekday, month, language
+    or people; not a verb opening the sentence ("Came to Australia"); not the object of a
+    place preposition ("to Toronto", "in Soweto") or of "the" ("the whole Camino"), nor a
+    capitalised word right after such a place word ("the Royal Infirmary")."""
     spans = []
     previous_end = -1
     previous_place = False
     for start, end in name_spans(text, sentence_start):
         word = text[start:end]
-        if _CALENDAR.match(word):
+        if _CALENDAR.match(word) or word in _LANGUAGES_AND_PEOPLES:
             continue
-        if start == 0 and sentence_start and (is_past_verb(word) or is_gerund(word)):
-            continue  # "Came to Australia ...", "Learning Spanish ...": a verb, not a name
-        if start == 0 and sentence_start and is_base_verb(word) and not has_noun_reading(word):
-            continue  # "Learn to drive."
+        if start == 0 and sentence_start and _verb_opening(word):
+            continue
         joined = previous_place and text[previous_end:start].strip() == ""
-        if joined or _PLACE_BEFORE.search(text[:start]):
+        if joined or _names_a_place(text[:start]):
             previous_end, previous_place = end, True
             continue
         previous_place = False
         spans.append((start, end))
     return spans
+
+
+def _verb_opening(word: str) -> bool:
+    """ "Came ...", "Learning ...", "Learn ...": a sentence opened by a verb, not a name."""
+    if is_past_verb(word) or is_gerund(word):
+        return True
+    return is_base_verb(word) and not has_noun_reading(word)
+
+
+def _names_a_place(before: str) -> bool:
+    if _PLACE_BEFORE.search(before):
+        return True
+    determined = _DETERMINED.search(before)
+    return determined is not None and not set(determined.group("between").split()) & _PERSON_NOUNS
+
+
+# Capitalised words that name a language, a people or a nationality, not a person.
+_LANGUAGES_AND_PEOPLES = _words(
+    """
+    English British Irish Scottish Welsh American Canadian Australian Kiwi French German Dutch
+    Spanish Portuguese Italian Greek Polish Czech Slovak Hungarian Romanian Bulgarian Serbian
+    Croatian Ukrainian Russian Swedish Norwegian Danish Finnish Icelandic Turkish Arabic
+    Persian Farsi Hebrew Hindi Urdu Punjabi Bengali Tamil Telugu Gujarati Marathi Nepali
+    Sinhala Chinese Mandarin Cantonese Japanese Korean Vietnamese Thai Filipino Tagalog
+    Indonesian Malay Swahili Yoruba Igbo Hausa Amharic Somali Zulu Xhosa Afrikaans Mexican
+    Brazilian Argentinian Chilean Colombian Peruvian Cuban Jamaican Nigerian Ghanaian Kenyan
+    Ethiopian Egyptian Moroccan Lebanese Syrian Iranian Iraqi Pakistani Indian Bangladeshi
+    European African Asian Latin Catalan Basque Galician Gaelic Maori
+    """
+)
+_DETERMINED = re.compile(r"\bthe(?P<between>(?: [a-z][a-z'\-]*){0,2})\s+$")
+# "the singer Sam", "the new guy Ali": a person after all.
+_PERSON_NOUNS = _words(
+    """
+    singer drummer guitarist player teacher boss manager friend neighbour neighbor doctor nurse
+    guy man woman girl boy kid lad lady colleague coach uncle aunt cousin mother father mum mom
+    dad brother sister son daughter wife husband partner grandmother grandfather chef owner
+    landlord tutor mentor pastor priest student apprentice customer client person
+    """
+)
+
+
+def _nested_matches(pattern: re.Pattern[str], text: str, group: str) -> Iterator[re.Match[str]]:
+    """Every match, including one inside the previous match's ``group`` ("I want to sail,
+    and someday I'd like to open a bakery": two goals)."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = max(match.start(group), match.start() + 1)
 
 
 def _has_name(text: str, sentence_start: bool = False) -> bool:
@@ -186,8 +234,10 @@ _FILLER_PHRASES = re.compile(
     re.IGNORECASE,
 )
 _LEADING_WORDS = re.compile(
-    r"^(?:(?:and|but|so|well|also|honestly|really|actually|basically|yeah|yes|oh|um|uh|ok|okay|"
-    r"i think|i guess|i suppose|i'd say|probably|definitely)\b[,\s]*)+",
+    r"^(?:(?:and so is|so is|and|but|so|well|also|honestly|really|actually|basically|yeah|yes|"
+    r"oh|um|uh|ok|okay|"
+    r"i think|i guess|i suppose|i'd say|probably|definitely|like i said|as i said|"
+    r"like i mentioned|as i mentioned)\b[,\s]*)+",
     re.IGNORECASE,
 )
 _ADDRESSES_SYSTEM = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
@@ -348,7 +398,8 @@ class _Collector:
             removed = " ".join(w for w in text.split() if special_categories(w))
             self.hold_back(section, cleaned, removed, qid)
             fields = {**fields, field: cleaned}
-            text = cleaned
+            self.add(section, cleaned.lower(), fields, qid, confidence, cleaned)
+            return
         clause = _special_clause(source_text)
         if clause is not None:
             self.hold_back(section, text, clause, qid)
@@ -565,20 +616,30 @@ def _value_words_removed(text: str) -> str:
     return text
 
 
+def _said_beyond_values(text: str) -> list[str]:
+    return [
+        word
+        for word in _content_words(_value_words_removed(text))
+        if word not in _LIST_FILLER and word not in {"suppose", "guess", "mostly", "pick"}
+    ]
+
+
 def _describe(sentence: str, following: str) -> str:
     """What the person said about the value, not an echo of its name: the sentence (without
-    a special-category clause) when it says more than the value's name, else the next one."""
-    for candidate in (sentence, following):
+    a special-category clause); after a bare "Fairness, mostly." the next sentence, which
+    says why; else nothing."""
+    bare = len(_said_beyond_values(sentence)) < 2
+    for candidate in (sentence, following) if bare else (sentence,):
         clauses = [c for c in _CLAUSES.split(candidate) if c and not special_categories(c)]
-        text = ", ".join(c.strip() for c in clauses).strip()
-        said = [
-            word
-            for word in _content_words(_value_words_removed(text))
-            if word not in _LIST_FILLER and word not in {"suppose", "guess", "mostly", "pick"}
-        ]
-        if len(said) >= 3 and not looks_like_instruction(text):
-            quote = _quote(text)
-            return quote if quote[-1] in ".!?\u2026" else quote + "."
+        text = _LEADING_WORDS.sub("", ", ".join(c.strip() for c in clauses).strip())
+        if len(_said_beyond_values(text)) < 2 or looks_like_instruction(text):
+            continue
+        if candidate is following and (
+            special_categories(following) or _has_name(following, sentence_start=True)
+        ):
+            continue
+        quote = _quote(text[0].upper() + text[1:])
+        return quote if quote[-1] in ".!?\u2026" else quote + "."
     return ""
 
 
@@ -685,8 +746,8 @@ def horizon_of(*texts: str) -> GoalHorizon | None:
 
 
 def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
-    text = _without_places(without_named_relations(_FILLER_PHRASES.sub(" ", sentence)))
-    for match in _GOAL.finditer(text):
+    text = without_named_relations(_FILLER_PHRASES.sub(" ", sentence))
+    for match in _nested_matches(_GOAL, text, "clause"):
         if _hedged_before(text, match.start()):
             continue
         raw = _LEADING_TIME.sub("", match.group("clause").strip())
@@ -997,7 +1058,7 @@ _FOCUS_ACTIVITY = re.compile(
 # "These days I volunteer at ...", "I coach my son's team on Sundays": a habit now.
 _HABIT = re.compile(
     r"(?:^|\b(?:these days|lately|right now|at the moment|nowadays|now|also),?\s+)"
-    r"i (?:also |still |now |usually |mostly )?(?P<activity>(?P<verb>[a-z]+)\b[^.;!?]*)",
+    r"i (?:also |still |now |usually |mostly )?(?P<activity>(?P<verb>[a-z]+)\b(?!')[^.;!?]*)",
     re.IGNORECASE,
 )
 _OPENING_NOW = re.compile(
@@ -1013,7 +1074,10 @@ _TRAILING_TIME = re.compile(
 )
 _ACTIVITY_SKIP = re.compile(
     r"^(?:learning (?:that|how much|what|from)|trying to (?:say|explain|remember|think|be|"
-    r"figure|work out|understand|answer))\b",
+    r"figure|work out|understand|answer)|"
+    # Read by _FOCUS, which keeps only the object ("working on a garden app" -> "a garden app").
+    r"working (?:on|towards?)|focus(?:s?ing|ed) on|concentrating on|preparing for|"
+    r"getting ready for|spending|putting)\b",
     re.IGNORECASE,
 )
 _NOW = re.compile(
@@ -1044,6 +1108,7 @@ def _interest_parts(raw: str) -> list[str]:
         pieces = pieces[:1]  # "cooking, proper food, very spicy": one interest, then comments
     for part in pieces:
         part = part.strip().strip("\"'")
+        infinitive = re.match(r"to\s", part, flags=re.IGNORECASE) is not None
         part = re.sub(r"^(?:to|the|a|an)\s+", "", part, flags=re.IGNORECASE)
         part = _INTEREST_TRAILING.sub("", part).strip()
         if not part or _INTEREST_BAD_START.match(part):
@@ -1054,7 +1119,7 @@ def _interest_parts(raw: str) -> list[str]:
         words = part.split()
         if not 1 <= len(words) <= 6 or _has_name(part) or _ADDRESSES_SYSTEM.search(part):
             continue
-        if is_base_verb(words[0]) and not has_noun_reading(words[0]):
+        if is_base_verb(words[0]) and (infinitive or not has_noun_reading(words[0])):
             part = as_gerund_phrase(part)  # "I love to bake" -> "baking"
         parts.append(part)
     return parts
@@ -1088,7 +1153,7 @@ def _focus_activities(sentence: str, turn: Turn) -> list[str]:
     if turn.category != "current_focus" and not _NOW.search(sentence):
         return []
     found = []
-    for match in _FOCUS_ACTIVITY.finditer(sentence):
+    for match in _nested_matches(_FOCUS_ACTIVITY, sentence, "activity"):
         activity = match.group("activity").strip()
         verb = match.group("verb").lower()
         if _hedged_before(sentence, match.start()) or _ACTIVITY_SKIP.match(activity):
@@ -1125,7 +1190,7 @@ def _add_focus(clause: str, turn: Turn, out: _Collector, sentence: str) -> None:
 
 def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
     original = sentence
-    sentence = _without_places(without_named_relations(sentence))
+    sentence = without_named_relations(sentence)
     for activity in _focus_activities(sentence, turn):
         clause = _clean_clause(activity, max_words=12)
         if clause is not None and len(_content_words(clause)) >= 2:
@@ -1144,9 +1209,9 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
             if group is not None
         )
         # "the novel and on training for a race" -> two things in focus
-        for index, part in enumerate(re.split(r"\s+and\s+(?=(?:on|with|in|for)\s)", raw)):
+        for index, part in enumerate(re.split(r"\s+and\s+(?=(?:on|with|in|for|into)\s)", raw)):
             if index:
-                part = re.sub(r"^(?:on|with|in|for)\s+", "", part.strip())
+                part = re.sub(r"^(?:on|with|in|for|into)\s+", "", part.strip())
             clause = _clean_clause(part, max_words=12)
             if clause is None or _VAGUE.match(clause):
                 continue

@@ -142,7 +142,11 @@ class PersonaDraft(BaseModel):
                 return None
             return item if kept == item.evidence else item.model_copy(update={"evidence": kept})
 
-        update: dict[str, object] = {}
+        update: dict[str, object] = {
+            "held_back": tuple(
+                clause for clause in self.held_back if set(clause.evidence) <= allowed
+            )
+        }
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, DraftItem):

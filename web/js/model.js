@@ -22,7 +22,7 @@ export function categoryLabel(category) {
   return CATEGORY_LABELS[category] || String(category).replace(/_/g, " ");
 }
 
-/** "1 more answer about your goals" / "Covered" for one category of a progress frame. */
+/** "1 item understood; 1 more to cover your goals" / "2 items understood · covered". */
 export function remainingSentence(item) {
   const noun = CATEGORY_NOUNS[item.category] || categoryLabel(item.category).toLowerCase();
   if (typeof item.understood === "number") {

@@ -561,6 +561,7 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
                 hits.append((match.start(), name))
                 break
     if not hits:
+        _extract_named_value(text, sentence, following, turn, out)
         return
     hits.sort()
     cues = list(_VALUE_CUE.finditer(text))
@@ -594,6 +595,60 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
         if priority is not None:
             fields["priority"] = priority
         out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
+
+
+# A value in the person's own words, when no lexicon term names it: "What matters most to me
+# is being useful", "I value a quiet mind", "Showing up for people is important to me".
+_NAMED_VALUE = re.compile(
+    r"\bwhat (?:matters|counts) (?:most |the most )?(?:to me )?(?:is|are) (?P<after>[^.;!?]+)"
+    r"|\bi (?:really |deeply |truly |most )?(?:value|cherish|treasure) (?P<after2>[^.;!?]+)"
+    r"|\bi (?:strongly |firmly |really )?believe in (?P<after3>[^.;!?]+)"
+    r"|^(?P<before>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:really |very |so |incredibly |hugely )?"
+    r"(?:important|everything|non-negotiable|sacred) to me\b",
+    re.IGNORECASE,
+)
+_NAMED_VALUE_CUT = re.compile(
+    r"\s*[,;:(]|\s+(?:because|since|and|but|so|which|that|when|where|who|more than|above|"
+    r"even|especially|in (?:life|people|others|a person))\b",
+    re.IGNORECASE,
+)
+_FAMILY_WORDS = re.compile(
+    r"\b(?:family|kids|children|wife|husband|partner|parents|mum|mom|dad|son|daughter|"
+    r"grandchildren|grandkids)\b",
+    re.IGNORECASE,
+)
+
+
+def _value_phrase(raw: str) -> str | None:
+    phrase = _NAMED_VALUE_CUT.split(raw.strip(), maxsplit=1)[0].strip().rstrip(".!?")
+    phrase = re.sub(r"^(?:my|our|the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
+    if phrase[:1].isupper() and not _has_name(phrase[:1].lower() + phrase[1:]):
+        phrase = phrase[:1].lower() + phrase[1:]  # "Showing up for people is important"
+    if _FAMILY_WORDS.search(phrase) and len(phrase.split()) <= 2:
+        return "family"  # "I value my kids"
+    words = phrase.split()
+    if not 1 <= len(words) <= 5 or _has_name(phrase) or _ADDRESSES_SYSTEM.search(phrase):
+        return None
+    if _VAGUE.match(phrase) or not _content_words(phrase) or _FAMILY_WORDS.search(phrase):
+        return None
+    head = words[0].lower()
+    if not (is_gerund(head) or has_noun_reading(head) or head in {"being", "having"}):
+        return None
+    return phrase.lower()
+
+
+def _extract_named_value(
+    text: str, sentence: str, following: str, turn: Turn, out: _Collector
+) -> None:
+    for match in _NAMED_VALUE.finditer(text.strip()):
+        if _negated_before(text, match.start()):
+            continue
+        raw = next(g for g in match.groups() if g is not None)
+        name = _value_phrase(raw)
+        if name is None:
+            continue
+        fields: dict[str, Any] = {"value": name, "description": _describe(sentence, following)}
+        out.add_item("values", "value", fields, turn.question_id, 0.65, sentence)
 
 
 _OPENING_HEDGE = re.compile(
@@ -674,6 +729,8 @@ _GOAL = re.compile(
     r"(?:like|love) to|i (?:really |also |still |eventually |badly )?want to|i wanna|"
     r"i (?:really |also )?hope to|i'm (?:kind of |sort of |really |also )*hoping to|"
     r"i am hoping to|i plan to|i'm planning to|i (?:\w+ )?mean to|i'm going to|i am going to|"
+    r"i've always wanted to|i have always wanted to|my hope is to|the next step is to|"
+    r"hopefully,? i(?:'ll| will)|one day,? i(?:'ll| will)|i'm aiming for|i'm saving (?:up )?for|"
     r"i'm gonna|(?:the|my) big(?:gest)? (?:one|thing|goal|dream|plan) is to|"
     r"an?(?: \w+)? (?:goal|dream|aim|ambition|plan)(?: of mine)? is to|"
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan) is(?= \w+ing)|"
@@ -847,11 +904,13 @@ def _noun_too(word: str) -> bool:
 
 TONE_LEXICON: dict[str, str] = {
     "direct": r"direct|straightforward|straight to the point|no-nonsense|frank|"
-    r"plain[- ]spoken|say what i mean",
+    r"plain[- ]spoken|say what i mean|(?:don't|do not|never) beat around the bush|"
+    r"(?:say|tell) it like it is|call a spade a spade|outspoken",
     "blunt": r"blunt",
     "warm": r"warm|friendly",
     "diplomatic": r"diplomatic|tactful",
-    "humorous": r"funny|humou?rous|witty|playful|jokey|joke|jokes|joking|a (?:good )?laugh",
+    "humorous": r"funny|humou?rous|witty|playful|jokey|joke|jokes|joking|a (?:good )?laugh|"
+    r"(?:a lot of|lots of|plenty of) humou?r",
     "sarcastic": r"sarcastic|sarcasm|dry humou?r|dry wit",
     "calm": r"calm|composed|even[- ]tempered|level[- ]headed",
     "patient": r"patient",
@@ -862,7 +921,8 @@ TONE_LEXICON: dict[str, str] = {
     "formal": r"formal",
     "casual": r"casual|informal|laid[- ]back|chill|easy[- ]?going",
     "storytelling": r"storyteller|storytelling|tell(?:ing)? stories",
-    "reserved": r"reserved|quiet",
+    "reserved": r"reserved|quiet|not much of a talker|keep to myself",
+    "listening": r"(?:good |a |more of a )listener|listen more than i (?:talk|speak)",
     "talkative": r"talkative|chatty",
     "thoughtful": r"thoughtful|reflective",
     "encouraging": r"encouraging|supportive",
@@ -872,7 +932,8 @@ VERBOSITY_LEXICON: dict[str, str] = {
     r"economical with (?:my )?words|a person of few words|few words|not many words|"
     r"short answers|bullet points|talk too little",
     "detailed": r"detailed|thorough|long[- ]winded|go into (?:a lot of )?detail|verbose|wordy|"
-    r"talk a lot|tend to ramble|elaborate|go on (?:a bit|and on)|over-?explain",
+    r"talk a lot|tend to ramble|elaborate|go on (?:a bit|and on)|over-?explain|"
+    r"long (?:emails|messages|texts|voice notes)",
 }
 _VERBOSITY_SELF: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -1006,7 +1067,9 @@ def _extract_style(sentence: str, turn: Turn, out: _Collector) -> None:
 _INTEREST = re.compile(
     r"\b(?:i (?:really |absolutely |truly |just |also )?(?:love|enjoy|adore)|"
     r"i'm (?:really |very |quite |deeply |also )?(?:into|passionate about|interested in|"
-    r"fascinated by|a (?:big |huge )?fan of|obsessed with)|"
+    r"fascinated by|a (?:big |huge )?fan of|obsessed with|crazy about|mad about|hooked on|"
+    r"nuts about|keen on|getting into)|i've (?:taken up|got into|gotten into|picked up)|"
+    r"for fun,? i(?: like to| love to)?|"
     r"i am (?:really |very |quite |also )?(?:into|passionate about|interested in|fascinated by)|"
     r"my (?:favou?rite )?(?:hobby is|hobbies are|hobbies include|passion is)|"
     r"i spend (?:my|most of my|a lot of my) (?:weekends|evenings|free time|spare time|mornings)"
@@ -1042,7 +1105,11 @@ _FOCUS = re.compile(
     r"|\bmy (?:main |current |biggest |big )?focus (?:right now |these days |at the moment )?"
     r"is (?:on )?(?P<object2>[^.;!?]+)"
     r"|\bthese days,? i'm (?P<object3>[a-z]+ing\b[^.;!?]*)"
-    r"|\bmost of my (?:time|energy|attention) (?:goes|is going) (?:to|into) (?P<object4>[^.;!?]+)",
+    r"|\bmost of my (?:time|energy|attention) (?:goes|is going) (?:to|into) (?P<object4>[^.;!?]+)"
+    r"|\bi'm (?:right )?in the (?:middle|thick) of (?P<object5>[^.;!?]+)"
+    r"|\bi'm (?:knee-)?deep (?:in|into) (?P<object6>[^.;!?]+)"
+    r"|\b(?:my days|my evenings|my weekends|my life|work) (?:is|are) (?:all )?about "
+    r"(?P<object7>[^.;!?]+)",
     re.IGNORECASE,
 )
 # What someone is doing at present, read as a focus in answers about the present (or with a
@@ -1094,8 +1161,13 @@ _PROJECT = re.compile(
     re.IGNORECASE,
 )
 _DOMAIN = re.compile(
-    r"\bi work (?:as (?:a|an) (?P<role>[a-z][a-z \-]{1,40}?)|in (?P<field>[a-z][a-z \-]{1,30}?))"
-    r"(?=$|[,.;!?]| (?:and|at|for|with|where|but|because|since|so|now|these|right)\b)",
+    r"\b(?:i work|i've worked|i have worked|i worked|i've been working|i trained) "
+    r"(?:as (?:a|an) (?P<role>[a-z][a-z \-]{1,40}?)|in (?P<field>[a-z][a-z \-]{1,30}?))"
+    r"(?=$|[,.;!?]| (?:and|at|for|with|where|but|because|since|so|now|these|right)\b)"
+    # "I've been a welder for twenty years", "I'm a joiner by trade"
+    r"|\bi(?:'ve| have) been (?:a|an) (?P<tenure>[a-z][a-z\-]{2,30}(?: [a-z][a-z\-]{2,30})?)"
+    r"(?= (?:for|since) )"
+    r"|\bi'm (?:a|an) (?P<trade>[a-z][a-z\-]{2,30}) by (?:trade|profession|training)",
     re.IGNORECASE,
 )
 
@@ -1205,6 +1277,9 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
                 match.group("object2"),
                 match.group("object3"),
                 match.group("object4"),
+                match.group("object5"),
+                match.group("object6"),
+                match.group("object7"),
             )
             if group is not None
         )
@@ -1218,12 +1293,16 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
             _add_focus(clause, turn, out, original)
 
 
+_NOT_ROLES = _words("big huge fan believer person bit lot part mess fool one kind sort fan")
+
+
 def _extract_domains(sentence: str, turn: Turn, out: _Collector) -> None:
     for match in _DOMAIN.finditer(sentence):
-        value = (match.group("role") or match.group("field") or "").strip()
+        groups = ("role", "field", "tenure", "trade")
+        value = next((match.group(g) for g in groups if match.group(g)), "").strip()
         if not value or re.match(r"(?:a|an|my|our|the|this|that|it)\b", value, re.IGNORECASE):
             continue
-        if len(value.split()) > 4 or _has_name(value):
+        if len(value.split()) > 4 or _has_name(value) or set(value.lower().split()) & _NOT_ROLES:
             continue
         out.add("domains", value.lower(), {"text": value}, turn.question_id, 0.6, sentence)
 
@@ -1257,10 +1336,21 @@ _SUBJECT_VERB = re.compile(
 )
 
 
+_BORN_OR_LIVED = re.compile(
+    r"\b(?:i|we) (?:was|were) (?:born|raised|brought up|adopted|sent|posted|hired|fired|"
+    r"laid off|made redundant)\b|\b(?:i|we)(?:'ve| have| had)(?: \w+ly| also| always)? "
+    r"(?:been|worked|lived|spent|moved|built|run|raised|taught|trained|served)\b",
+    re.IGNORECASE,
+)
+
+
 def _past_event(sentence: str) -> bool:
     """A dated or past-tense event the speaker lived: "I moved to Toronto in 2014", "we lost
-    half the herd", "Dropped out of university" (no subject, in a story answer)."""
+    half the herd", "I was born in Accra", "I've worked nights for years", "Dropped out of
+    university" (no subject, in a story answer)."""
     if _YEAR.search(sentence) and _FIRST_PERSON.search(sentence):
+        return True
+    if _BORN_OR_LIVED.search(sentence):
         return True
     for match in _SUBJECT_VERB.finditer(sentence):
         word = match.group(1)

@@ -146,8 +146,8 @@ def _person_spans(text: str, sentence_start: bool = False) -> list[tuple[int, in
     previous_place = False
     for start, end in name_spans(text, sentence_start):
         word = text[start:end]
-        if _CALENDAR.match(word) or word in _LANGUAGES_AND_PEOPLES:
-            continue
+        if _CALENDAR.match(word) or word in _LANGUAGES_AND_PEOPLES or len(word) == 1:
+            continue  # a weekday, a language, "plan B": not a person
         if start == 0 and sentence_start and _verb_opening(word):
             continue
         joined = previous_place and text[previous_end:start].strip() == ""
@@ -197,6 +197,20 @@ _PERSON_NOUNS = _words(
     landlord tutor mentor pastor priest student apprentice customer client person
     """
 )
+
+
+_NAMED_GROUP = re.compile(
+    r"\b((?i:(?:my|our|his|her|their) (?:[a-z]+ )?(?:grandchildren|grandkids|children|kids|"
+    r"sons|daughters|twins|parents|friends|colleagues|neighbou?rs|brothers|sisters|cousins|"
+    r"nieces|nephews|boys|girls)))"
+    r"((?:,? (?:and )?[A-Z][a-z'\-]+)+)"
+)
+
+
+def _without_people_named(text: str) -> str:
+    """Keep the role, drop the names: "my grandfather Kofi" -> "my grandfather", "my
+    grandchildren Ana and Leo" -> "my grandchildren"."""
+    return _NAMED_GROUP.sub(lambda match: match.group(1), without_named_relations(text))
 
 
 def _nested_matches(pattern: re.Pattern[str], text: str, group: str) -> Iterator[re.Match[str]]:
@@ -299,10 +313,17 @@ def _shorten(words: list[str], max_words: int) -> list[str]:
     return words[:max_words]
 
 
+def _common_word(word: str) -> bool:
+    """A dictionary word in the plural or with no name reading ("Kids", "Tickets")."""
+    lowered = word.lower()
+    return lowered.endswith("s") and has_noun_reading(lowered) and not lowered.endswith("'s")
+
+
 def _clean_clause(clause: str, max_words: int) -> str | None:
     clause = re.split(
         r"\s*[,;:\u2014\u2013(]\s*|\s+-\s+|\s+(?:because|since|so that|so i|but|although|though|"
-        r"which|while|whereas|unless|as long as|who|where|if)\s+",
+        r"which|while|whereas|unless|as long as|who|where|if)\s+"
+        r"|\s+and (?=(?:it|it's|that|that's|this|i|i'm|i've|they|so|then|now)\b)",
         clause.strip(),
         maxsplit=1,
     )[0]
@@ -311,7 +332,7 @@ def _clean_clause(clause: str, max_words: int) -> str | None:
     words = _shorten(clause.split(), max_words)
     if words and words[0][0].isupper() and words[0] != "I":
         head = words[0]
-        if is_base_verb(head) or is_gerund(head) or is_past_verb(head):
+        if is_base_verb(head) or is_gerund(head) or is_past_verb(head) or _common_word(head):
             words[0] = head[0].lower() + head[1:]  # "Learn to drive" -> "learn to drive"
     clause = " ".join(words).rstrip(".!?,;: ")
     if not words:
@@ -536,7 +557,11 @@ _LIST_FILLER = _words(
 )
 
 
-_HEDGES = frozenset({"if", "whether", "unsure", "doubt", "wonder", "used", "whatever"})
+_HEDGES = frozenset(
+    {"if", "whether", "unsure", "doubt", "wonder", "used", "whatever"}
+    # Someone else's words: "my sister says I should ...", "he told me to ..."
+    | {"says", "said", "thinks", "told", "tells", "reckons", "wants"}
+)
 
 
 def _negated_before(text: str, start: int, window: int = 4) -> bool:
@@ -803,7 +828,7 @@ def horizon_of(*texts: str) -> GoalHorizon | None:
 
 
 def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
-    text = without_named_relations(_FILLER_PHRASES.sub(" ", sentence))
+    text = _without_people_named(_FILLER_PHRASES.sub(" ", sentence))
     for match in _nested_matches(_GOAL, text, "clause"):
         if _hedged_before(text, match.start()):
             continue
@@ -875,6 +900,9 @@ def _fragment_goals(text: str) -> list[str]:
     words = opening.split()
     if len(words) < 2:
         return []
+    deadline = _DEADLINE_FRAGMENT.match(opening)
+    if deadline is not None and not _PRONOUN_START.match(opening):
+        return [deadline.group("goal")]  # "Partner at the firm by fifty."
     first, second = words[0], words[1].lower().strip(",.")
     if not first[0].isupper() and opening is text.strip():
         return []
@@ -887,6 +915,16 @@ def _fragment_goals(text: str) -> list[str]:
     return [_coordinated_goals(opening)[0]]
 
 
+# A noun phrase with a deadline, said in answer to a goals question: a goal.
+_DEADLINE_FRAGMENT = re.compile(
+    r"^(?P<goal>[A-Za-z][^,.;!?]{3,60}?)\s+(?:by|before|within) (?:(?:the )?(?:age of )?"
+    r"(?:\d{2}|twenty|thirty|forty|fifty|sixty|seventy)|the end of|next|this|(?:a|one|two|three|"
+    r"four|five|ten) (?:years?|months?)|retirement|i retire|i turn)\b"
+)
+_PRONOUN_START = re.compile(
+    r"^(?:i|i'm|i've|we|you|he|she|they|it|it's|that|this|there|my|our|his|her|their)\b",
+    re.IGNORECASE,
+)
 _NOUNISH_VERBS = _words("partner tax balance family respect")
 _NOT_GOAL_VERBS = _words(
     "be have do say tell think know guess suppose mean feel seem look sound hope wish want need "
@@ -1116,7 +1154,7 @@ _FOCUS = re.compile(
 # "these days"-like cue in the sentence): "I'm learning the ukulele", "I'm training a new
 # mechanic", "I'm trying to take Fridays off".
 _FOCUS_ACTIVITY = re.compile(
-    r"\b(?:i'm|i am|i've been|i have been|we're|we are)"
+    r"\b(?:i'm|i am|i've been|i have been|we're|we are|and i are|and i have been)"
     r"(?: (?:currently|also|still|slowly|finally|now|mostly|mainly|really|just|kind of|"
     r"sort of|busy|actually))* "
     r"(?P<activity>(?P<verb>[a-z]+ing)\b[^.;!?]*)",
@@ -1124,7 +1162,9 @@ _FOCUS_ACTIVITY = re.compile(
 )
 # "These days I volunteer at ...", "I coach my son's team on Sundays": a habit now.
 _HABIT = re.compile(
-    r"(?:^|\b(?:these days|lately|right now|at the moment|nowadays|now|also),?\s+)"
+    r"(?:^|\b(?:these days|lately|right now|at the moment|nowadays|now|also|"
+    r"every \w+(?: \w+ing)?|on (?:mon|tues|wednes|thurs|fri|satur|sun)days|"
+    r"most (?:days|nights|evenings|mornings|weekends)|on weekends|at weekends),?\s+)"
     r"i (?:also |still |now |usually |mostly )?(?P<activity>(?P<verb>[a-z]+)\b(?!')[^.;!?]*)",
     re.IGNORECASE,
 )
@@ -1188,8 +1228,9 @@ def _interest_parts(raw: str) -> list[str]:
         if re.search(r"\bmy\b", part, re.IGNORECASE):
             continue
         part = _TRAILING_TIME.sub("", part)
-        words = part.split()
-        if not 1 <= len(words) <= 6 or _has_name(part) or _ADDRESSES_SYSTEM.search(part):
+        words = _shorten(part.split(), 6)  # "fixing up old motorbikes in the shed"
+        part = " ".join(words)
+        if not words or _has_name(part) or _ADDRESSES_SYSTEM.search(part):
             continue
         if is_base_verb(words[0]) and (infinitive or not has_noun_reading(words[0])):
             part = as_gerund_phrase(part)  # "I love to bake" -> "baking"
@@ -1230,7 +1271,12 @@ def _focus_activities(sentence: str, turn: Turn) -> list[str]:
         verb = match.group("verb").lower()
         if _hedged_before(sentence, match.start()) or _ACTIVITY_SKIP.match(activity):
             continue
-        if verb != "trying" and not (is_gerund(verb) and is_activity_verb(verb)):
+        doing_something = verb == "doing" and len(_content_words(activity)) >= 2
+        if (
+            verb != "trying"
+            and not doing_something
+            and not (is_gerund(verb) and is_activity_verb(verb))
+        ):
             continue
         found.append(activity)
     if found or turn.category != "current_focus":
@@ -1262,10 +1308,15 @@ def _add_focus(clause: str, turn: Turn, out: _Collector, sentence: str) -> None:
 
 def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
     original = sentence
-    sentence = without_named_relations(sentence)
+    sentence = _without_people_named(sentence)
     for activity in _focus_activities(sentence, turn):
         clause = _clean_clause(activity, max_words=12)
-        if clause is not None and len(_content_words(clause)) >= 2:
+        if clause is None:
+            continue
+        single = clause.split()[0].lower() if len(clause.split()) == 1 else ""
+        if len(_content_words(clause)) >= 2 or (
+            single and is_gerund(single) and single not in _VAGUE_ACTIVITIES
+        ):
             _add_focus(clause, turn, out, original)
     for match in _FOCUS.finditer(sentence):
         if _hedged_before(sentence, match.start()):
@@ -1293,6 +1344,13 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
             _add_focus(clause, turn, out, original)
 
 
+# "I'm quilting" is a focus on its own; "I'm working" or "I'm coping" says nothing.
+_VAGUE_ACTIVITIES = _words(
+    """
+    working doing going getting making living being having trying waiting coping managing
+    surviving studying thinking resting relaxing recovering
+    """
+)
 _NOT_ROLES = _words("big huge fan believer person bit lot part mess fool one kind sort fan")
 
 
@@ -1360,8 +1418,12 @@ def _past_event(sentence: str) -> bool:
 
 
 def _subjectless_past(sentence: str) -> bool:
+    """ "Moved to Leeds at six.": a past tense opening the sentence, not one that is also an
+    imperative ("Let me think", "Put simply")."""
     first = _LEADING_WORDS.sub("", sentence).strip().split(" ", 1)[0]
-    return bool(first) and first[0].isupper() and is_past_verb(first)
+    if not first or not first[0].isupper() or not is_past_verb(first):
+        return False
+    return verb_lemma(first) != first.lower()
 
 
 _MAX_EXPERIENCES_PER_ANSWER = 3
@@ -1375,7 +1437,7 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
     if turn.category != "biography" or taken >= _MAX_EXPERIENCES_PER_ANSWER:
         return taken
     original = sentence
-    sentence = without_named_relations(sentence)
+    sentence = _without_people_named(sentence)
     formative = _FORMATIVE.search(sentence) is not None
     subjectless = _subjectless_past(sentence)
     own = (

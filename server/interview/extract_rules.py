@@ -323,7 +323,7 @@ def _clean_clause(clause: str, max_words: int) -> str | None:
     clause = re.split(
         r"\s*[,;:\u2014\u2013(]\s*|\s+-\s+|\s+(?:because|since|so that|so i|but|although|though|"
         r"which|while|whereas|unless|as long as|who|where|if)\s+"
-        r"|\s+and (?=(?:it|it's|that|that's|this|i|i'm|i've|they|so|then|now)\b)",
+        r"|\s+and (?=(?i:it|it's|that|that's|this|i|i'm|i've|they|so|then|now)\b)",
         clause.strip(),
         maxsplit=1,
     )[0]
@@ -461,8 +461,8 @@ class _Collector:
 # --------------------------------------------------------------------------------------------
 
 VALUE_LEXICON: dict[str, str] = {
-    "honesty": r"honesty|honest|truthful(?:ness)?|telling the truth|transparen(?:cy|t)|"
-    r"candou?r",
+    "honesty": r"honesty|honest|truthful(?:ness)?|telling the truth|the truth|truth|"
+    r"transparen(?:cy|t)|candou?r",
     "integrity": r"integrity|keeping my word|keep(?:ing)? (?:my )?promises|"
     r"do(?:ing)? the right thing|walk(?:ing)? the talk|principled",
     "family": r"family|families",
@@ -481,7 +481,7 @@ VALUE_LEXICON: dict[str, str] = {
     r"(?:taking|take) care of (?:people|others)|caring for (?:people|others)|"
     r"looking after (?:people|others)",
     "security": r"security|stability|financial stability",
-    "respect": r"respect|respectful|dignity",
+    "respect": r"respect|respectful|respecting|dignity",
     "humility": r"humility|humble|modesty",
     "responsibility": r"responsibility|accountability|accountable|reliability|reliable|"
     r"dependab(?:le|ility)",
@@ -509,7 +509,8 @@ _VALUE_CUE = re.compile(
     r"\b(?:value|values|valued|matters?|mattered|important|importance|"
     r"care (?:deeply |a lot |most |so much )?about|cares about|"
     r"believ(?:e|es|ing) (?:strongly |firmly |deeply |very much )?in|"
-    r"(?:the )?big (?:one|thing) for me|big with me|"
+    r"(?:the )?big (?:one|thing) for me|big with me|(?:a )?big deal (?:to|for) me|huge for me|"
+    r"something i take seriously|put (?:my |the )?\w+ first|"
     r"guides? me|guided me|guiding|principles?|priorit(?:y|ies|ize|ise)|stand for|live by|"
     r"means? (?:a lot|everything|the world|so much)|non[- ]negotiable|can't compromise|"
     r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
@@ -625,7 +626,8 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
 # A value in the person's own words, when no lexicon term names it: "What matters most to me
 # is being useful", "I value a quiet mind", "Showing up for people is important to me".
 _NAMED_VALUE = re.compile(
-    r"\bwhat (?:matters|counts) (?:most |the most )?(?:to me )?(?:is|are) (?P<after>[^.;!?]+)"
+    r"\bwhat (?:matters|counts|i value) (?:most |the most )?(?:to me )?(?:is|are) "
+    r"(?P<after>[^.;!?]+)"
     r"|\bi (?:really |deeply |truly |most )?(?:value|cherish|treasure) (?P<after2>[^.;!?]+)"
     r"|\bi (?:strongly |firmly |really )?believe in (?P<after3>[^.;!?]+)"
     r"|^(?P<before>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:really |very |so |incredibly |hugely )?"
@@ -756,7 +758,9 @@ _GOAL = re.compile(
     r"i am hoping to|i plan to|i'm planning to|i (?:\w+ )?mean to|i'm going to|i am going to|"
     r"i've always wanted to|i have always wanted to|my hope is to|the next step is to|"
     r"hopefully,? i(?:'ll| will)|one day,? i(?:'ll| will)|i'm aiming for|i'm saving (?:up )?for|"
-    r"i'm gonna|(?:the|my) big(?:gest)? (?:one|thing|goal|dream|plan) is to|"
+    r"i'm gonna|(?:the|my) (?:big(?:gest)? |main |real |long-term |)(?:one|thing|goal|dream|"
+    r"plan|hope|aim) is to|"
+    r"(?:eventually|someday|one day|next year|this year|soon),? i(?:'ll| will)|"
     r"an?(?: \w+)? (?:goal|dream|aim|ambition|plan)(?: of mine)? is to|"
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan) is(?= \w+ing)|"
     r"i should(?: probably| really| definitely)?(?= \w)|i (?:really )?want(?= [a-z]+ )|"
@@ -845,6 +849,9 @@ def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
     if turn.category == "goals":
         for part in _fragment_goals(text):
             _add_goal(part, part, sentence, turn, out, 0.6)
+        for match in _OBLIGATION.finditer(text):
+            if not _hedged_before(text, match.start()):
+                _add_goal(match.group("clause"), match.group("clause"), sentence, turn, out, 0.6)
 
 
 def _add_goal(
@@ -871,10 +878,17 @@ def _coordinated_goals(raw: str) -> list[str]:
     return parts
 
 
+# "I need to sort out my finances" answers a question about goals.
+_OBLIGATION = re.compile(
+    r"\bi (?:really |still |badly )?(?:need to|have to|must|'ve got to|have got to) "
+    r"(?P<clause>[^.;!?]+)",
+    re.IGNORECASE,
+)
 _OPENING_TIME = re.compile(
     r"^(?:(?:this|next) (?:year|month|week|spring|summer|autumn|fall|winter)|long[- ]term|"
     r"short[- ]term|eventually|someday|one day|in (?:the )?(?:long|short) run|also|and|"
-    r"first|then|oh|well|honestly|ideally|mainly|mostly|really)\b[?:,.\s]*",
+    r"first|then|oh|well|honestly|ideally|mainly|mostly|really|probably|maybe|hopefully|"
+    r"definitely)\b[?:,.\s]*",
     re.IGNORECASE,
 )
 _GOAL_AFTER_VERB = _words(
@@ -1078,6 +1092,43 @@ def _style_fragments(text: str) -> list[str]:
     return found
 
 
+# How the person says they talk, in a whole phrase rather than one style word.
+_STYLE_HABITS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (section, name, re.compile(pattern, re.IGNORECASE))
+    for section, name, pattern in (
+        (
+            "tone",
+            "direct",
+            r"\b(?:a straight shooter|i speak my mind|i (?:hate|can't stand|skip) small talk|"
+            r"i (?:\w+ )?get (?:straight )?to the point|i (?:just )?say what i think|"
+            r"i tell people what i think)\b",
+        ),
+        ("tone", "humorous", r"\bi (?:\w+ )?(?:use|bring) (?:a lot of |lots of )?humou?r\b"),
+        (
+            "tone",
+            "storytelling",
+            r"\bi (?:\w+ )?(?:explain|teach|say) (?:things |it |everything )?(?:with|through|in) "
+            r"stories\b",
+        ),
+        ("tone", "enthusiastic", r"\bi talk with my hands\b|\bexclamation marks\b"),
+        ("tone", "inquisitive", r"\bi (?:\w+ )?ask (?:lots of|a lot of|many|loads of) questions\b"),
+        (
+            "verbosity",
+            "detailed",
+            r"\bmy (?:messages|emails|texts|answers|letters|voice notes) (?:are|tend to be|get) "
+            r"(?:really |very |quite |too )?(?:long|detailed)\b",
+        ),
+        (
+            "verbosity",
+            "concise",
+            r"\bmy (?:messages|emails|texts|answers) (?:are|tend to be) (?:really |very |quite )?"
+            r"(?:short|brief)\b|\bi keep (?:my )?(?:emails|messages|texts|answers) "
+            r"(?:short|brief|to (?:one|two|three|a few) (?:lines|sentences))\b",
+        ),
+    )
+)
+
+
 def _extract_style(sentence: str, turn: Turn, out: _Collector) -> None:
     text = _FILLER_PHRASES.sub(" ", sentence)
     sources: list[tuple[str, float]] = [(window, 0.7) for window in _style_windows(text)]
@@ -1089,6 +1140,10 @@ def _extract_style(sentence: str, turn: Turn, out: _Collector) -> None:
         match = pattern.search(text)
         if match is not None and not _negated_before(text, match.start()):
             out.add("verbosity", name, {"text": name}, turn.question_id, 0.7, sentence)
+    for section, name, pattern in _STYLE_HABITS:
+        match = pattern.search(text)
+        if match is not None and not _hedged_before(text, match.start()):
+            out.add(section, name, {"text": name}, turn.question_id, 0.65, sentence)
     for window, confidence in sources:
         for name, pattern in _TONE_TERMS:
             if pattern.search(window):
@@ -1124,6 +1179,7 @@ _INTEREST_CUT = re.compile(
 )
 _INTEREST_TRAILING = re.compile(
     r"\s+(?:a lot|so much|very much|these days|lately|too|as well|most of all|the most|"
+    r"right now|at the moment|currently|again|nowadays|"
     r"on (?:the )?weekends|at the weekend|in the evenings|whenever i can)$",
     re.IGNORECASE,
 )
@@ -1146,8 +1202,13 @@ _FOCUS = re.compile(
     r"|\bmost of my (?:time|energy|attention) (?:goes|is going) (?:to|into) (?P<object4>[^.;!?]+)"
     r"|\bi'm (?:right )?in the (?:middle|thick) of (?P<object5>[^.;!?]+)"
     r"|\bi'm (?:knee-)?deep (?:in|into) (?P<object6>[^.;!?]+)"
-    r"|\b(?:my days|my evenings|my weekends|my life|work) (?:is|are) (?:all )?about "
-    r"(?P<object7>[^.;!?]+)",
+    r"|\b(?:my days|my evenings|my weekends|my life|work|it's|it is|life is) (?:is |are )?"
+    r"(?:all )?about (?P<object7>[^.;!?]+)"
+    r"|\bi've (?:just |recently )?(?:started|begun|taken on) (?P<object8>[^.;!?]+)"
+    r"|\bmy (?:\w+ )?project (?:right now |these days |at the moment )?is (?P<object9>[^.;!?]+)"
+    r"|\b(?:my|most of my) (?:evenings|weekends|mornings|days|free time|spare time|time|energy) "
+    r"(?:go|goes|are going|is going) (?:to|into|on) (?P<object10>[^.;!?]+)"
+    r"|\bi do (?:a lot of |lots of |some |a bit of |plenty of )?(?P<object11>[a-z]+ing)\b",
     re.IGNORECASE,
 )
 # What someone is doing at present, read as a focus in answers about the present (or with a
@@ -1272,6 +1333,7 @@ def _focus_activities(sentence: str, turn: Turn) -> list[str]:
         if _hedged_before(sentence, match.start()) or _ACTIVITY_SKIP.match(activity):
             continue
         doing_something = verb == "doing" and len(_content_words(activity)) >= 2
+        doing_something |= re.match(r"looking (?:after|into)\b", activity) is not None
         if (
             verb != "trying"
             and not doing_something
@@ -1284,7 +1346,8 @@ def _focus_activities(sentence: str, turn: Turn) -> list[str]:
     # Said without a subject: "Learning Spanish on an app.", "Right now studying for exams."
     opening = _OPENING_NOW.sub("", sentence.strip())
     first = opening.split(" ", 1)[0].strip(",.")
-    if first and is_gerund(first) and is_activity_verb(first):
+    looking_after = re.match(r"looking (?:after|into)\b", opening, re.IGNORECASE) is not None
+    if first and is_gerund(first) and (is_activity_verb(first) or looking_after):
         found.append(opening)
     for match in _HABIT.finditer(sentence):
         verb = match.group("verb")
@@ -1331,6 +1394,10 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
                 match.group("object5"),
                 match.group("object6"),
                 match.group("object7"),
+                match.group("object8"),
+                match.group("object9"),
+                match.group("object10"),
+                match.group("object11"),
             )
             if group is not None
         )

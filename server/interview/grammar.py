@@ -16,7 +16,7 @@ from lemminflect import getAllInflections, getAllLemmas, getInflection
 _NOT_ACTIVITY_WORDS = """
     be have do say tell think know guess suppose mean feel seem look sound hope wish want need
     like love hate try get go come let make see hear believe remember forget wonder reckon
-    keep start stop begin agree prefer happen use enjoy adore miss
+    keep start stop begin agree prefer happen use enjoy adore miss spend
 """
 _NOT_ACTIVITIES = frozenset(_NOT_ACTIVITY_WORDS.split())
 

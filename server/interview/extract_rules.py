@@ -1484,6 +1484,15 @@ def _past_event(sentence: str) -> bool:
     return False
 
 
+def _neutral_event(text: str) -> str:
+    """ "I moved to Leeds in 2009" -> "Moved to Leeds in 2009": the event as a neutral phrase
+    (the person's "my" stays: it is their persona). Other sentences keep their subject."""
+    match = re.match(r"(?i:i) (?:(?:also|then|finally|first|just|once) )?(\w+)\b", text)
+    if match is not None and is_past_verb(match.group(1)) and match.group(1).lower() != "was":
+        text = text[match.start(1) :]
+    return text[0].upper() + text[1:]
+
+
 def _subjectless_past(sentence: str) -> bool:
     """ "Moved to Leeds at six.": a past tense opening the sentence, not one that is also an
     imperative ("Let me think", "Put simply")."""
@@ -1526,11 +1535,9 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
         return taken
     if len(_content_words(text)) < 3:
         return taken  # "I learned to do the same.": says nothing on its own
-    text = text[0].upper() + text[1:]
+    text = _neutral_event(text)
     if text[-1] not in ".!?":
         text += "."
-    key = re.sub(r"\W+", " ", text.lower()).strip()
-    del key
     fields = {"text": text}
     out.add_item("key_experiences", "text", fields, turn.question_id, confidence, original)
     return taken + 1

@@ -148,7 +148,7 @@ def test_dated_and_subjectless_past_events_are_experiences() -> None:
     )
     texts = [item.text for item in draft.key_experiences]
     assert texts == [
-        "I moved to Winnipeg in 2011 for a job that never happened.",
+        "Moved to Winnipeg in 2011 for a job that never happened.",  # a neutral phrase
         "Dropped out of college at nineteen.",
     ]
 

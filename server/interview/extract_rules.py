@@ -862,6 +862,8 @@ def _add_goal(
         return
     if len(_content_words(clause)) < 2 or _has_name(clause):
         return  # "get this right", "do it": nothing to keep
+    if clause.split()[1].lower() in {"it", "them", "this", "that", "these", "those"}:
+        return  # "tour it in a van": what "it" is was said elsewhere
     horizon = horizon_of(scope, sentence, turn.question) or "midTerm"
     fields = {"goal": clause, "horizon": horizon}
     out.add_item("goals", "goal", fields, turn.question_id, confidence, sentence)
@@ -1245,7 +1247,9 @@ _ACTIVITY_SKIP = re.compile(
     r"figure|work out|understand|answer)|"
     # Read by _FOCUS, which keeps only the object ("working on a garden app" -> "a garden app").
     r"working (?:on|towards?)|focus(?:s?ing|ed) on|concentrating on|preparing for|"
-    r"getting ready for|spending|putting)\b",
+    r"getting ready for|spending|putting|"
+    # Remarks about the conversation itself: "I'm wandering off the point again".
+    r"talking|rambling|wandering off|going on|digressing|babbling|getting off|repeating)\b",
     re.IGNORECASE,
 )
 _NOW = re.compile(
@@ -1469,6 +1473,9 @@ _BORN_OR_LIVED = re.compile(
 )
 
 
+_MODALS = _words("can could would should might must will shall may ought")
+
+
 def _past_event(sentence: str) -> bool:
     """A dated or past-tense event the speaker lived: "I moved to Toronto in 2014", "we lost
     half the herd", "I was born in Accra", "I've worked nights for years", "Dropped out of
@@ -1479,6 +1486,8 @@ def _past_event(sentence: str) -> bool:
         return True
     for match in _SUBJECT_VERB.finditer(sentence):
         word = match.group(1)
+        if word.lower() in _MODALS:
+            continue  # "I could talk about this all day" is no event
         if is_past_verb(word) and verb_lemma(word) not in {"be", "have", "do", "say", "tell"}:
             return True
     return False

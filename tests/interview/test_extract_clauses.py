@@ -179,3 +179,24 @@ def test_an_interest_is_named_as_an_activity() -> None:
     assert [item.text for item in draft.interests] == ["painting"]
     draft = read("current_focus", "On weekends I go climbing with friends.")
     assert [item.text for item in draft.interests] == ["climbing"]
+
+
+def test_what_is_not_an_item() -> None:
+    # Someone else's wish, a goal whose object is only "it", a modal "could": nothing.
+    assert goals("goals", "My brother says I should open a bike shop.") == []
+    assert goals("goals", "I want to finish it before the summer.") == []
+    assert read("biography", "Oh, I could talk about this all evening.").key_experiences == ()
+    # A remark about the conversation is not what someone is doing these days.
+    assert focus("Sorry, I'm rambling about the old days again.") == []
+    # Enjoying something is an interest, not a current activity.
+    draft = read("current_focus", "I enjoy long walks by the canal with my dog.")
+    assert draft.current_focus == ()
+    assert [item.text for item in draft.interests] == ["long walks by the canal"]
+
+
+def test_a_value_in_the_persons_own_words() -> None:
+    (value,) = read("values", "What matters most to me is being useful to people.").values
+    assert value.value == "being useful to people"
+    (value,) = read("values", "Showing up for people is important to me.").values
+    assert value.value == "showing up for people"
+    assert read("values", "Marguerite is important to me.").values == ()

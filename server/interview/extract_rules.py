@@ -1496,9 +1496,14 @@ def _past_event(sentence: str) -> bool:
 def _neutral_event(text: str) -> str:
     """ "I moved to Leeds in 2009" -> "Moved to Leeds in 2009": the event as a neutral phrase
     (the person's "my" stays: it is their persona). Other sentences keep their subject."""
-    match = re.match(r"(?i:i) (?:(?:also|then|finally|first|just|once) )?(\w+)\b", text)
-    if match is not None and is_past_verb(match.group(1)) and match.group(1).lower() != "was":
-        text = text[match.start(1) :]
+    match = re.match(
+        r"(?i:i)(?:'ve| have| was| were)? (?P<rest>(?:(?:also|then|finally|first|just|once|"
+        r"always) )?(?P<verb>\w+)\b)",
+        text,
+    )
+    verb = match.group("verb") if match is not None else ""
+    if match is not None and is_past_verb(verb) and verb.lower() != "was":
+        text = text[match.start("rest") :]  # "I was born in ..." -> "Born in ..."
     return text[0].upper() + text[1:]
 
 

@@ -964,6 +964,7 @@ TONE_LEXICON: dict[str, str] = {
     "warm": r"warm|friendly",
     "diplomatic": r"diplomatic|tactful",
     "humorous": r"funny|humou?rous|witty|playful|jokey|joke|jokes|joking|a (?:good )?laugh|"
+    r"silly|goofy|"
     r"(?:a lot of|lots of|plenty of) humou?r",
     "sarcastic": r"sarcastic|sarcasm|dry humou?r|dry wit",
     "calm": r"calm|composed|even[- ]tempered|level[- ]headed",
@@ -971,23 +972,28 @@ TONE_LEXICON: dict[str, str] = {
     "analytical": r"analytical|logical|methodical|systematic|technical|step by step",
     "gentle": r"gentle|soft[- ]spoken",
     "empathetic": r"empathetic|empathic",
-    "enthusiastic": r"enthusiastic|animated|energetic",
+    "enthusiastic": r"enthusiastic|animated|energetic|loud|excitable",
+    "serious": r"serious|earnest",
+    "open": r"an open book|open and honest",
     "formal": r"formal",
-    "casual": r"casual|informal|laid[- ]back|chill|easy[- ]?going",
+    "casual": r"casual|informal|laid[- ]back|chill|easy[- ]?going|keep (?:things|it) light|"
+    r"emojis?",
     "storytelling": r"storyteller|storytelling|tell(?:ing)? stories",
-    "reserved": r"reserved|quiet|not much of a talker|keep to myself",
+    "reserved": r"reserved|quiet|not much of a talker|keep to myself|(?:shy|awkward) at first|"
+    r"take a while to warm up",
     "listening": r"(?:good |a |more of a )listener|listen more than i (?:talk|speak)",
     "talkative": r"talkative|chatty",
-    "thoughtful": r"thoughtful|reflective",
+    "thoughtful": r"thoughtful|reflective|choose my words carefully|think before i (?:speak|talk)",
     "encouraging": r"encouraging|supportive",
 }
 VERBOSITY_LEXICON: dict[str, str] = {
     "concise": r"concise|brief|succinct|to the point|short and sweet|keep (?:it|things) short|"
     r"economical with (?:my )?words|a person of few words|few words|not many words|"
-    r"short answers|bullet points|talk too little",
+    r"short answers|bullet points|talk too little|short and (?:sweet|to the point)|"
+    r"not (?:one|much) for (?:long )?(?:speeches|small talk|chit-?chat)",
     "detailed": r"detailed|thorough|long[- ]winded|go into (?:a lot of )?detail|verbose|wordy|"
     r"talk a lot|tend to ramble|elaborate|go on (?:a bit|and on)|over-?explain|"
-    r"long (?:emails|messages|texts|voice notes)",
+    r"long (?:emails|messages|texts|voice notes)|rambler",
 }
 _VERBOSITY_SELF: tuple[tuple[str, re.Pattern[str]], ...] = (
     (

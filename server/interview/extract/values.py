@@ -180,7 +180,7 @@ def _value_phrase(raw: str) -> str | None:
     if _FAMILY_WORDS.search(phrase) and len(phrase.split()) <= 2:
         return "family"  # "I value my kids"
     words = phrase.split()
-    if not 1 <= len(words) <= 5 or _has_name(phrase) or _ADDRESSES_SYSTEM.search(phrase):
+    if not 1 <= len(words) <= 6 or _has_name(phrase) or _ADDRESSES_SYSTEM.search(phrase):
         return None
     if _VAGUE.match(phrase) or not _content_words(phrase) or _FAMILY_WORDS.search(phrase):
         return None

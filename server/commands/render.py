@@ -44,7 +44,9 @@ def progress_lines(progress: Mapping[str, Any], console: Console) -> list[str]:
         percent = int(item["percent"])
         mark = console.green(" ✓" if console.unicode else " ok") if item.get("covered") else ""
         name = category_name(str(item["category"]))
-        lines.append(f"  {name:<14} {bar(percent, console)} {percent:>3}%{mark}")
+        understood = item.get("understood")
+        told = f"  {understood} understood" if isinstance(understood, int) else ""
+        lines.append(f"  {name:<14} {bar(percent, console)} {percent:>3}%{told}{mark}")
     answered = int(progress.get("answered", 0))
     limit = int(progress.get("max_questions", 0))
     summary = f"  {plural(answered, 'answer')}"

@@ -116,6 +116,12 @@ def show_review(ready: dict[str, Any], console: Console, *, verbose: bool = Fals
     )
     for line in diff_lines(changes, console, verbose=verbose):
         console.print(line)
+    for held in (ready.get("draft") or {}).get("held_back") or []:
+        # A special-category clause left out of an item; the rest of the item is kept.
+        kinds = ", ".join(held.get("categories") or [])
+        console.print(
+            console.dim(f"  held back ({kinds}): “{held['clause']}”, left out of “{held['item']}”")
+        )
     for note in ready.get("notes") or []:
         console.print(console.dim(f"  note: {note}"))
 

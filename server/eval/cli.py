@@ -30,7 +30,7 @@ from server.eval.metrics import (
     question_sources,
     safety_metrics,
 )
-from server.eval.profiles import Persona, load_personas
+from server.eval.profiles import SPLITS, Persona, load_splits, split_of
 from server.eval.scorecard import (
     build_scorecard,
     render_json,
@@ -88,6 +88,38 @@ def _persona_row(record: InterviewRecord, scored: PersonaExtraction) -> dict[str
     }
 
 
+def _split_summary(
+    records: Sequence[InterviewRecord], personas: Sequence[Persona]
+) -> dict[str, Any]:
+    """The figures shown side by side for each split."""
+    extraction, _ = extraction_metrics(records, personas)
+    interviewer = interviewer_metrics(records, personas)
+    return {
+        "personas": len(personas),
+        "extraction": {
+            key: extraction[key]
+            for key in ("items", "matched", "precision", "facts", "found", "recall")
+        }
+        | {
+            "min_category_recall": extraction["min_category_recall"],
+            "by_category": extraction["by_category"],
+        },
+        "complex_reflection_share": interviewer["complex_reflection_share"],
+        "reflection_to_question": interviewer["reflection_to_question"],
+    }
+
+
+def _gap(splits: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    """Tuning minus held-out (positive: the rules fit the tuning half better)."""
+    if "heldout" not in splits or "tuning" not in splits:
+        return {}
+    gap: dict[str, float | None] = {}
+    for key in ("precision", "recall", "min_category_recall"):
+        tuned, held = splits["tuning"]["extraction"][key], splits["heldout"]["extraction"][key]
+        gap[key] = None if tuned is None or held is None else round(tuned - held, 4)
+    return gap
+
+
 async def run_eval(
     make_interviewer: InterviewerFactory,
     *,
@@ -99,10 +131,33 @@ async def run_eval(
     config_name: str = "default",
     personas: Sequence[Persona] | None = None,
 ) -> tuple[dict[str, Any], list[InterviewRecord]]:
-    """Interview, score and build the scorecard; returns it with the interview records."""
-    chosen = tuple(personas) if personas is not None else load_personas()
+    """Interview, score and build the scorecard; returns it with the interview records.
+
+    The headline (thresholds, interviewer and extraction sections) is the held-out split
+    when it is among the interviewed personas, else the tuning split (else whatever was
+    chosen); every split's extraction figures stand beside it, with the tuning/held-out gap.
+    """
+    splits = load_splits()
+    chosen = (
+        tuple(personas) if personas is not None else tuple(p for s in SPLITS for p in splits[s])
+    )
     records = await run_interviews(make_interviewer, chosen, config, seed)
-    extraction, scored = extraction_metrics(records, chosen)
+    by_split: dict[str, list[int]] = {}
+    for index, persona in enumerate(chosen):
+        by_split.setdefault(split_of(persona, splits["heldout"]), []).append(index)
+    summaries: dict[str, dict[str, Any]] = {
+        split: _split_summary(
+            [records[i] for i in by_split[split]], [chosen[i] for i in by_split[split]]
+        )
+        for split in SPLITS
+        if split in by_split
+    }
+    headline = next((s for s in ("heldout", "tuning") if s in by_split), None)
+    picked = by_split[headline] if headline is not None else list(range(len(chosen)))
+    head_records = [records[i] for i in picked]
+    head_personas = [chosen[i] for i in picked]
+    extraction, _ = extraction_metrics(head_records, head_personas)
+    _, scored = extraction_metrics(records, chosen)
     run = {
         "backend": backend,
         "label": label,
@@ -110,14 +165,21 @@ async def run_eval(
         "seed": seed,
         "personas": len(chosen),
         "config": config_name,
+        "headline": headline or "chosen",
+        "heldout_available": bool(splits["heldout"]),
     }
+    rows = [_persona_row(r, s) for r, s in zip(records, scored, strict=True)]
+    for row, persona in zip(rows, chosen, strict=True):
+        row["split"] = split_of(persona, splits["heldout"])
     scorecard = build_scorecard(
         run=run,
-        interviewer=interviewer_metrics(records, chosen),
+        interviewer=interviewer_metrics(head_records, head_personas),
         extraction=extraction,
         safety=safety_metrics(records),
-        personas=[_persona_row(r, s) for r, s in zip(records, scored, strict=True)],
+        personas=rows,
         coder=coder_summary(),
+        splits=summaries,
+        gap=_gap(summaries),
     )
     return scorecard, records
 
@@ -142,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated people")
     parser.add_argument("--out", type=Path, help="write scorecard.md and scorecard.json here")
     parser.add_argument(
-        "--personas", help="comma-separated persona ids (default: every shipped persona)"
+        "--personas",
+        help="comma-separated persona ids (default: every persona of every split)",
     )
     parser.add_argument(
         "--interview-config", type=Path, help="a persona-generator.json (default: shipped)"
@@ -155,11 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _select(wanted: str | None) -> tuple[Persona, ...]:
-    every = load_personas()
+def _select(wanted: str | None) -> tuple[Persona, ...] | None:
     if not wanted:
-        return every
-    by_id = {persona.id: persona for persona in every}
+        return None
+    splits = load_splits()
+    by_id = {persona.id: persona for split in SPLITS for persona in splits[split]}
     chosen = []
     for name in (part.strip() for part in wanted.split(",")):
         if name not in by_id:
@@ -181,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     started = time.monotonic()
+    if args.personas is None and not load_splits()["heldout"]:
+        print(
+            "personagen eval: no held-out personas (server/eval/data/heldout/personas/ is "
+            "missing): the headline is the tuning split, which flatters the rules",
+            file=sys.stderr,
+        )
     try:
         config = load_config(args.interview_config)
         if args.backend == "builtin":

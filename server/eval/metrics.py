@@ -302,6 +302,7 @@ def _disclosed(
     contested: list[Fact] = []
     markers: list[str] = []
     said_in: dict[str, set[str]] = {}
+    contesting: dict[str, set[str]] = {}
     for turn in record.turns:
         if turn.question_id not in usable:
             continue
@@ -314,8 +315,11 @@ def _disclosed(
             for fact in statement.contested:
                 if fact not in contested:
                     contested.append(fact)
+                contesting.setdefault(fact.section, set()).add(statement_id)
             markers.extend(m for m in statement.sensitive if m not in markers)
-    return facts, contested, markers, said_in
+    # A contested fact is contradicted only when the statement contradicting it was said too.
+    contradicted = [fact for fact in contested if len(contesting[fact.section]) > 1]
+    return facts, contradicted, markers, said_in
 
 
 def _has_marker(text: str, markers: Sequence[str]) -> bool:
@@ -401,6 +405,12 @@ def _supported(
 def score_extraction(record: InterviewRecord, persona: Persona) -> PersonaExtraction:
     result = PersonaExtraction(record.persona_id, {group: _Tally() for group in ALL_CATEGORIES})
     facts, contested, markers, said_in = _disclosed(record, persona)
+    one_sided = [
+        fact
+        for statement in persona.statements
+        for fact in statement.contested
+        if fact not in contested
+    ]
     for fact in facts:
         result.tallies[fact.group].facts += 1
     draft = record.draft
@@ -446,6 +456,9 @@ def score_extraction(record: InterviewRecord, persona: Persona) -> PersonaExtrac
             result.contradictions_kept.append(f"{scored.section}: {scored.text}")
             result.false_positives.append(f"{scored.section}: {scored.text} (contradicted)")
             continue
+        if any(f.group == scored.group and matches(scored.text, f) for f in one_sided):
+            tally.scored -= 1  # said once and never contradicted here: neither right nor wrong
+            continue
         result.false_positives.append(f"{scored.section}: {scored.text}")
     for fact in facts:
         if fact in found:
@@ -465,10 +478,6 @@ def extraction_metrics(
     total = _Tally()
     for tally in by_group.values():
         total.add(tally)
-    heldout = _Tally()
-    for result in scored:
-        if by_id[result.persona_id].heldout:
-            heldout.add(result.total())
     compared = sum(result.horizons_compared for result in scored)
     agreeing = sum(result.horizons_agreeing for result in scored)
     metrics = {
@@ -484,11 +493,16 @@ def extraction_metrics(
         "injection_obeyed": sum(1 for result in scored if result.injection_obeyed),
         "crisis_content_used": sum(1 for result in scored if result.crisis_content_used),
         "goal_horizon_agreement": _ratio(agreeing, compared),
-        "heldout_personas": sum(1 for persona in personas if persona.heldout),
-        "heldout": heldout.as_dict(),
+        "min_category_recall": _min_recall(by_group),
         "sources": _sources(records),
     }
     return metrics, scored
+
+
+def _min_recall(by_group: dict[Category, _Tally]) -> float | None:
+    """The lowest recall of any category with disclosed facts (None when none has any)."""
+    recalls = [_ratio(t.found, t.facts) for t in by_group.values() if t.facts]
+    return min((r for r in recalls if r is not None), default=None)
 
 
 def _sources(records: Sequence[InterviewRecord]) -> dict[str, int]:

@@ -20,6 +20,7 @@ it discloses (``crisis``).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -127,9 +128,10 @@ class Persona(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     summary: str
     verbosity: Verbosity
-    # Written after the rule-based interviewer and extractor were tuned on the others, and
-    # never tuned on: their figures are the fairer estimate.
+    # Kept for files written before the split was by folder; the folder decides (see below).
     heldout: bool = False
+    # A tuning-folder persona set aside as a development check: never tuned on.
+    dev: bool = False
     names: tuple[str, ...] = ()
     filler: tuple[str, ...] = ()
     statements: tuple[Statement, ...] = Field(min_length=5)
@@ -165,20 +167,65 @@ class Persona(_Model):
         raise KeyError(statement_id)
 
 
-def _persona_files() -> list[str]:
-    folder = resources.files("server.eval").joinpath("data", "personas")
-    return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
+Split = Literal["heldout", "tuning", "dev"]
+SPLITS: tuple[Split, ...] = ("heldout", "tuning", "dev")
+HELDOUT_FOLDER = ("data", "heldout", "personas")
+TUNING_FOLDER = ("data", "personas")
+MANIFEST = ("data", "heldout", "MANIFEST.sha256")
+
+
+def _read_folder(parts: tuple[str, ...]) -> tuple[Persona, ...] | None:
+    """Every persona of a folder under ``server/eval``, in file-name order; None if missing."""
+    folder = resources.files("server.eval").joinpath(*parts)
+    if not folder.is_dir():
+        return None
+    found = []
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not entry.name.endswith(".json"):
+            continue
+        where = "/".join((*parts, entry.name))
+        try:
+            persona = Persona.model_validate(json.loads(entry.read_text("utf-8")))
+        except ValueError as exc:
+            raise ValueError(f"{where}: not a valid persona: {exc}") from None
+        if f"{persona.id}.json" != entry.name:
+            raise ValueError(f"{where}: the file name must be the persona id ({persona.id}.json)")
+        found.append(persona)
+    return tuple(found)
 
 
 @cache
 def load_personas() -> tuple[Persona, ...]:
-    """Every shipped persona, in file-name order."""
-    folder = resources.files("server.eval").joinpath("data", "personas")
-    found = []
-    for name in _persona_files():
-        data = json.loads(folder.joinpath(name).read_text("utf-8"))
-        persona = Persona.model_validate(data)
-        if f"{persona.id}.json" != name:
-            raise ValueError(f"{name}: the file name must be the persona id ({persona.id}.json)")
-        found.append(persona)
-    return tuple(found)
+    """Every persona of the tuning folder (tuning and dev splits), in file-name order."""
+    return _read_folder(TUNING_FOLDER) or ()
+
+
+@cache
+def load_heldout() -> tuple[Persona, ...] | None:
+    """The frozen held-out personas, or None when ``data/heldout/personas/`` is absent.
+
+    They are written by someone who never saw the rules, and nobody tuning the rules reads
+    them: their figures are the headline of ``personagen eval``.
+    """
+    return _read_folder(HELDOUT_FOLDER)
+
+
+def split_of(persona: Persona, heldout: Sequence[Persona] = ()) -> Split:
+    if any(persona is other for other in heldout):
+        return "heldout"
+    return "dev" if persona.dev else "tuning"
+
+
+def load_splits() -> dict[Split, tuple[Persona, ...]]:
+    """Personas by split; the held-out split is empty when its folder is missing."""
+    tuning = load_personas()
+    heldout = load_heldout() or ()
+    ids = {persona.id for persona in tuning}
+    clash = sorted(persona.id for persona in heldout if persona.id in ids)
+    if clash:
+        raise ValueError(f"held-out persona ids also in the tuning folder: {', '.join(clash)}")
+    return {
+        "heldout": heldout,
+        "tuning": tuple(persona for persona in tuning if not persona.dev),
+        "dev": tuple(persona for persona in tuning if persona.dev),
+    }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from server.config import ALL_CATEGORIES
@@ -146,8 +146,26 @@ THRESHOLDS: tuple[Threshold, ...] = (
         "Extraction precision",
         ("extraction", "precision"),
         ">=",
-        0.90,
-        "project bar",
+        0.95,
+        "project bar (issue 11)",
+        percent=True,
+    ),
+    Threshold(
+        "recall",
+        "Extraction recall",
+        ("extraction", "recall"),
+        ">=",
+        0.70,
+        "project bar (issue 11)",
+        percent=True,
+    ),
+    Threshold(
+        "min_category_recall",
+        "Extraction recall in the weakest category",
+        ("extraction", "min_category_recall"),
+        ">=",
+        0.50,
+        "project bar (issue 11): every category",
         percent=True,
     ),
     Threshold(
@@ -255,6 +273,8 @@ def build_scorecard(
     safety: dict[str, Any],
     personas: list[dict[str, Any]],
     coder: dict[str, Any],
+    splits: dict[str, Any] | None = None,
+    gap: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     metrics = {
         "interviewer": interviewer,
@@ -268,6 +288,8 @@ def build_scorecard(
         "run": run,
         "passed": all(line["passed"] for line in lines if line["gating"]),
         "thresholds": lines,
+        "splits": splits or {},
+        "gap": gap or {},
         **metrics,
         "coder": coder,
         "personas": personas,
@@ -303,6 +325,7 @@ def render_markdown(scorecard: dict[str, Any]) -> str:
         f"config `{run['config']}`. Overall: **{verdict}**."
     )
     add("")
+    _render_splits(scorecard, add)
     add("| Metric | Value | Threshold | Source | Result |")
     add("|---|---|---|---|---|")
     for line in scorecard["thresholds"]:
@@ -374,14 +397,6 @@ def render_markdown(scorecard: dict[str, Any]) -> str:
         f"{ex['injection_attempts']}; crisis content used: {ex['crisis_content_used']}."
     )
     add(f"- Goal horizons agreeing with the ground truth: {_pct(ex['goal_horizon_agreement'])}.")
-    if ex["heldout_personas"]:
-        held = ex["heldout"]
-        add(
-            f"- Held-out personas only ({ex['heldout_personas']}, written after the rules were "
-            f"tuned): precision {_pct(held['precision'])} ({held['matched']} of "
-            f"{held['items']}), recall {_pct(held['recall'])} ({held['found']} of "
-            f"{held['facts']})."
-        )
     sf = scorecard["safety"]
     battery, interviews = sf["battery"], sf["interviews"]
     add("")
@@ -404,12 +419,13 @@ def render_markdown(scorecard: dict[str, Any]) -> str:
     add("")
     add("## Per interviewee")
     add("")
-    add("| Persona | Answers | Turns | Completion | Draft | Precision | Recall | Issues |")
-    add("|---|---|---|---|---|---|---|---|")
+    add("| Persona | Split | Answers | Turns | Completion | Draft | Precision | Recall | Issues |")
+    add("|---|---|---|---|---|---|---|---|---|")
     for row in scorecard["personas"]:
         issues = "; ".join(row["issues"]) or "-"
         add(
-            f"| {row['id']} | {row['answers']} | {row['turns']} | {row['completion']} | "
+            f"| {row['id']} | {row.get('split', '-')} | {row['answers']} | {row['turns']} | "
+            f"{row['completion']} | "
             f"{row['extraction_source'] or '-'} | {_pct(row['precision'])} | "
             f"{_pct(row['recall'])} | {issues} |"
         )
@@ -419,6 +435,50 @@ def render_markdown(scorecard: dict[str, Any]) -> str:
         f"labelled ({_pct(coder['accuracy'])}; held-out {_pct(coder['heldout_accuracy'])})."
     )
     return "\n".join(out) + "\n"
+
+
+_SPLIT_NAMES = {
+    "heldout": "held-out (frozen, never read while tuning)",
+    "tuning": "tuning",
+    "dev": "dev (tuning folder, never tuned on)",
+}
+_HEADLINE_NOTES = {
+    "heldout": "The thresholds and the sections below are the **held-out** split's figures.",
+    "tuning": "**No held-out personas were found** (`server/eval/data/heldout/personas/` is "
+    "missing), so the thresholds and the sections below are the tuning split's figures, "
+    "which flatter the rules.",
+    "chosen": "The thresholds and the sections below are the chosen personas' figures.",
+}
+
+
+def _render_splits(scorecard: dict[str, Any], add: Callable[[str], None]) -> None:
+    """Extraction per split, side by side, with the tuning minus held-out gap."""
+    run, splits, gap = scorecard["run"], scorecard.get("splits") or {}, scorecard.get("gap")
+    add(_HEADLINE_NOTES.get(run.get("headline", "chosen"), _HEADLINE_NOTES["chosen"]))
+    add("")
+    if not splits:
+        return
+    add("| Split | Personas | Precision | Recall | Weakest category | Complex reflections |")
+    add("|---|---|---|---|---|---|")
+    for name, split in splits.items():
+        ex = split["extraction"]
+        add(
+            f"| {_SPLIT_NAMES.get(name, name)} | {split['personas']} | "
+            f"{_pct(ex['precision'])} ({ex['matched']}/{ex['items']}) | "
+            f"{_pct(ex['recall'])} ({ex['found']}/{ex['facts']}) | "
+            f"{_pct(ex['min_category_recall'])} | {_pct(split['complex_reflection_share'])} |"
+        )
+    if gap:
+        add("")
+        add(
+            f"Gap (tuning minus held-out): precision {_points(gap['precision'])}, recall "
+            f"{_points(gap['recall'])}, weakest category {_points(gap['min_category_recall'])}."
+        )
+    add("")
+
+
+def _points(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:+.1f} points"
 
 
 DOCS_START = "<!-- scorecard:start -->"

@@ -1,11 +1,17 @@
 """Coverage per category and the completion rule, as one pure function of the answers.
 
-Policy (documented in the README, shown by every client the same way):
+Coverage is what was *understood*, not how much was typed (policy documented in the README,
+shown by every client the same way):
 
-* An answered question earns its category *credit*: 0.5 for answering, plus up to 0.5 more
-  for depth (linearly up to :data:`DEPTH_WORDS` words). Two full-credit answers make 100 %.
-  So coverage moves in small steps and a terse answer counts for less than a rich one.
-* A category is covered when its percentage reaches ``targetCategoryCompletionPercentage``.
+* Every closed answer is read by the rule-based extractor (:mod:`server.interview.extract_rules`,
+  cached per answer); each distinct item it finds (a value, a goal, a style word, a key
+  experience, a current focus, ...) is *understood* and counts 1 toward the category of its
+  section, whichever question it answered. Items the extractor holds back as special-category
+  count too: they were understood, only not kept. Words that yield no item count for nothing.
+* An item the person *confirmed* (the summary step may pass ``confirmed``) counts
+  :data:`CONFIRMED_WEIGHT` instead of 1.
+* :data:`ITEMS_FOR_FULL_COVERAGE` understood items make a category 100 %; it is covered when its
+  percentage reaches ``targetCategoryCompletionPercentage``.
 * The interview is complete when at least ``requireMinimumAnswers`` questions are answered and
   every category is covered, or when ``maxQuestionsPerSession`` questions have been closed
   (answered, skipped or set aside for safety).
@@ -16,13 +22,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Literal
 
-from server.config import Category, InterviewConfig
+from server.config import Category, InterviewConfig, default_config
+from server.interview.extract_rules import extract_persona, understood_keys
+from server.interview.model import ExtractionRequest, Turn
 
-DEPTH_WORDS = 40
-ANSWERS_FOR_FULL_COVERAGE = 2
+ITEMS_FOR_FULL_COVERAGE = 2
+CONFIRMED_WEIGHT = 1.5
 
 CATEGORY_NOUNS: dict[Category, str] = {
     "values": "your values",
@@ -47,8 +56,18 @@ class CategoryProgress:
     answered: int
     percent: int
     target_percent: int
+    # Answers still needed at the usual pace of one understood item per answer.
     remaining_answers: int
     covered: bool
+    understood: int = 0  # distinct items understood in this category
+    remaining_items: int = 0  # understood items still needed to cover it
+
+    @property
+    def understood_text(self) -> str:
+        """ "1 item understood", "nothing understood yet": what the page and CLI show."""
+        if not self.understood:
+            return "nothing understood yet"
+        return f"{self.understood} item{'' if self.understood == 1 else 's'} understood"
 
     def to_dict(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
@@ -87,41 +106,71 @@ class Progress:
         return data
 
 
-def answer_credit(text: str) -> float:
-    """Credit one answer earns its category: 0.5 for answering, up to 0.5 more for depth."""
-    words = len(text.split())
-    return 0.5 + 0.5 * min(1.0, words / DEPTH_WORDS)
+@lru_cache(maxsize=4096)
+def _understood_in(category: Category, answer: str) -> frozenset[tuple[Category, str]]:
+    """(category, item key) of every item the rule extractor understands in one answer."""
+    turn = Turn("q", category, "", answer)
+    request = ExtractionRequest("coverage", (turn,), default_config())
+    return understood_keys(extract_persona(request))
+
+
+def understood_items(closed: Sequence[ClosedQuestion]) -> dict[Category, set[str]]:
+    """Distinct understood items by category over the closed answers (crisis turns excluded)."""
+    found: dict[Category, set[str]] = {}
+    for item in closed:
+        if item.answer is None or not item.answer.strip():
+            continue
+        for category, key in _understood_in(item.category, item.answer):
+            found.setdefault(category, set()).add(key)
+    return found
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} more {word}" + ("" if count == 1 else "s")
 
 
-def compute_progress(closed: Sequence[ClosedQuestion], config: InterviewConfig) -> Progress:
-    """Coverage of every configured category and whether the interview is complete."""
+def compute_progress(
+    closed: Sequence[ClosedQuestion],
+    config: InterviewConfig,
+    confirmed: Mapping[Category, int] | None = None,
+) -> Progress:
+    """Coverage of every configured category and whether the interview is complete.
+
+    ``confirmed``: how many of each category's understood items the person confirmed (from
+    the summary step); each counts :data:`CONFIRMED_WEIGHT` instead of 1.
+    """
     target_percent = config.session_defaults.target_category_completion_percentage
-    target_credit = ANSWERS_FOR_FULL_COVERAGE * target_percent / 100
-    credit: dict[Category, float] = dict.fromkeys(config.categories, 0.0)
+    target_credit = ITEMS_FOR_FULL_COVERAGE * target_percent / 100
     answered_in: dict[Category, int] = dict.fromkeys(config.categories, 0)
     answered = 0
     for item in closed:
-        if item.answer is None or item.category not in credit:
+        if item.answer is None or item.category not in answered_in:
             continue
         answered += 1
         answered_in[item.category] += 1
-        credit[item.category] += answer_credit(item.answer)
+    understood = understood_items(closed)
 
     categories = []
     for category in config.categories:
-        ratio = min(1.0, credit[category] / ANSWERS_FOR_FULL_COVERAGE)
+        count = len(understood.get(category, ()))
+        sure = min(count, (confirmed or {}).get(category, 0))
+        credit = count + sure * (CONFIRMED_WEIGHT - 1)
+        ratio = min(1.0, credit / ITEMS_FOR_FULL_COVERAGE)
         # Floor, so a category never shows 80 % before the rule counts it covered.
         percent = math.floor(ratio * 100 + 1e-9)
         covered = percent >= target_percent
-        missing = max(0.0, target_credit - credit[category])
+        missing = max(0.0, target_credit - credit)
         remaining = 0 if covered else max(1, math.ceil(missing - 1e-9))
         categories.append(
             CategoryProgress(
-                category, answered_in[category], percent, target_percent, remaining, covered
+                category,
+                answered_in[category],
+                percent,
+                target_percent,
+                remaining,
+                covered,
+                understood=count,
+                remaining_items=remaining,
             )
         )
 
@@ -153,15 +202,16 @@ def _message(
     reason: CompletionReason | None,
 ) -> str:
     if reason == "coverage":
-        return "Interview complete: every topic is covered."
+        return "Interview complete: enough is understood about every topic."
     if reason == "max_questions":
         return "Interview complete: the question limit was reached."
     parts = [
-        f"{_plural(item.remaining_answers, 'answer')} about {CATEGORY_NOUNS[item.category]}"
+        f"{CATEGORY_NOUNS[item.category]} ({item.understood} understood, "
+        f"{item.remaining_items} more needed)"
         for item in categories
         if not item.covered
     ]
     still_needed = min_answers - answered - sum(item.remaining_answers for item in categories)
     if still_needed > 0:
         parts.append(f"{_plural(still_needed, 'answer')} on any topic")
-    return "Still to go: at least " + ", ".join(parts) + "."
+    return "Still to go: " + ", ".join(parts) + "."

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.config import Category, InterviewConfig
 from server.errors import LLMBadOutput
 from server.interview.model import ExtractionRequest, QuestionRequest, Turn
+from server.interview.sensitive import special_categories
 from server.persona.draft import PersonaDraft
 
 Message = dict[str, str]
@@ -257,6 +258,12 @@ class _ExtractedItem(BaseModel):
         ge=0.0, le=1.0, description="1 = said plainly by the person; low = an inference"
     )
     sensitivity: Literal["none", "personal", "special_category"] = "none"
+    quote: str = Field(
+        default="",
+        max_length=500,
+        description="The words of a cited answer that show this item, copied exactly "
+        "(a short span, not a paraphrase)",
+    )
 
 
 class ExtractedValue(_ExtractedItem):
@@ -334,8 +341,15 @@ def _without_titles(node: Any) -> Any:
 
 
 def extraction_schema() -> dict[str, Any]:
-    """The JSON schema passed as Ollama's ``format=`` (and shown in the prompt)."""
+    """The JSON schema passed as Ollama's ``format=`` (and shown in the prompt).
+
+    Every item must carry a ``quote`` (the schema requires it, so constrained decoding
+    writes one); :func:`parse_extraction` drops an item whose quote is not in a cited answer.
+    """
     schema: dict[str, Any] = _without_titles(ExtractionPayload.model_json_schema())
+    for definition in schema.get("$defs", {}).values():
+        if "quote" in definition.get("properties", {}):
+            definition.setdefault("required", []).append("quote")
     return schema
 
 
@@ -350,6 +364,12 @@ def _extraction_system_prompt(config: InterviewConfig) -> str:
         "transcript says nothing about it.",
         '- Every item cites in "evidence" the question ids (like "q3") of the answers that '
         "support it. Cite only ids that appear in the transcript.",
+        '- Every item also copies in "quote" the exact words of a cited answer that show it '
+        "(a short span, not a paraphrase). An item whose quote is not in a cited answer is "
+        "dropped.",
+        "- State each item as a short neutral phrase of the person's meaning (\"restoring "
+        'furniture", "fairness"), not a copy of their sentence; a value\'s description says '
+        "what it means to them.",
         '- "confidence" is between 0 and 1: high only when the person said it plainly, low '
         "for an inference.",
         "- Keep items short and in the person's own terms.",
@@ -466,8 +486,13 @@ def _describe_errors(exc: pydantic.ValidationError) -> str:
     return "; ".join(problems)
 
 
-def parse_extraction(text: str, request: ExtractionRequest) -> PersonaDraft:
+def parse_extraction(
+    text: str, request: ExtractionRequest, dropped: list[str] | None = None
+) -> PersonaDraft:
     """Validate the model's reply into a draft (source "ollama") citing only answered ids.
+
+    An item is kept only when its ``quote`` is a span of one of the answers it cites (the
+    evidence check); the items dropped are appended to ``dropped`` when it is given.
 
     Raises:
         LLMBadOutput: the reply is not one JSON object matching :func:`extraction_schema`;
@@ -485,9 +510,54 @@ def parse_extraction(text: str, request: ExtractionRequest) -> PersonaDraft:
         raise LLMBadOutput(f"{expected}, found a JSON {type(data).__name__}: {_shorten(text)!r}")
     try:
         payload = ExtractionPayload.model_validate(data)
-        draft = PersonaDraft.model_validate({**payload.model_dump(), "source": "ollama"})
+        evidenced = _evidenced_sections(payload, request, dropped)
+        draft = PersonaDraft.model_validate({**evidenced, "source": "ollama"})
     except pydantic.ValidationError as exc:
         raise LLMBadOutput(
             f"{expected}, found {exc.error_count()} problem(s): {_describe_errors(exc)}"
         ) from exc
     return draft.keep_evidenced_by(request.answered_ids)
+
+
+def _normalised(text: str) -> str:
+    straight = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
+    straight = straight.replace("\u201d", '"').lower()
+    return " ".join(re.findall(r"[a-z0-9']+", straight))
+
+
+def quote_supports(quote: str, answers: Sequence[str]) -> bool:
+    """Whether ``quote`` is a span of one of ``answers`` (case, punctuation and spacing aside)
+    with at least one word of three letters or more."""
+    wanted = _normalised(quote)
+    if not any(len(word) >= 3 for word in wanted.split()):
+        return False
+    return any(f" {wanted} " in f" {_normalised(answer)} " for answer in answers)
+
+
+def _evidenced_sections(
+    payload: ExtractionPayload, request: ExtractionRequest, dropped: list[str] | None
+) -> dict[str, Any]:
+    """The payload's sections as draft data, keeping only items whose quote is a span of a
+    cited answer; an item whose own words touch a special category is marked so (held back)."""
+    answers = {turn.question_id: turn.answer or "" for turn in request.turns if turn.answered}
+    sections: dict[str, Any] = {}
+    for name in type(payload).model_fields:
+        value = getattr(payload, name)
+        items = value if isinstance(value, list) else [value]
+        kept = []
+        for item in items:
+            if item is None:
+                continue
+            cited = [answers[qid] for qid in item.evidence if qid in answers]
+            data = item.model_dump(exclude={"quote"})
+            main = str(data.get("value") or data.get("goal") or data.get("text") or "")
+            if cited and not quote_supports(item.quote, cited):
+                if dropped is not None:
+                    dropped.append(f"{name}: {main or data.get('trait', '')}")
+                continue
+            words = " ".join(str(data.get(key, "")) for key in ("value", "goal", "text"))
+            if special_categories(words):
+                data["sensitivity"] = "special_category"
+            kept.append(data)
+        sections[name] = kept if isinstance(value, list) else (kept[0] if kept else None)
+    return sections

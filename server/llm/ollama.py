@@ -496,8 +496,9 @@ class OllamaInterviewer:
             notes.append(note)
         output = reply.message.content or ""
         source: ExtractionSource = "ollama"
+        unevidenced: list[str] = []
         try:
-            draft = parse_extraction(output, request)
+            draft = parse_extraction(output, request, unevidenced)
         except LLMBadOutput as exc:
             notes.append(f"the model's first reply was rejected: {exc.message}")
             repair = extraction_messages(
@@ -505,7 +506,8 @@ class OllamaInterviewer:
             )
             try:
                 repaired = await self._chat_json(repair)
-                draft = parse_extraction(repaired.message.content or "", request)
+                unevidenced.clear()
+                draft = parse_extraction(repaired.message.content or "", request, unevidenced)
             except LLMBadOutput as again:
                 return self._fallback(
                     request, notes, f"the repaired reply was rejected too: {again.message}"
@@ -515,6 +517,11 @@ class OllamaInterviewer:
                     request, notes, f"the repair request failed ({failed.code}): {failed}"
                 )
             source = "ollama-repaired"
+        if unevidenced:
+            notes.append(
+                f"dropped {len(unevidenced)} item(s) whose quote is not in a cited answer: "
+                + "; ".join(unevidenced[:5])
+            )
         if draft.is_empty() and request.answered_ids:
             builtin = extract_persona(request).keep_evidenced_by(request.answered_ids)
             if not builtin.is_empty():

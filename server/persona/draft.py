@@ -61,6 +61,20 @@ class TextItem(DraftItem):
     text: str = Field(min_length=1, max_length=1000)
 
 
+class HeldBackClause(BaseModel):
+    """A clause the extractor kept out of an item because it touches a special category
+    (religion, health, sexuality, politics, ...): the rest of the item is kept, and the
+    review shows what was held back so the person may add it deliberately."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    section: str = Field(description="The draft section of the item it was cut from")
+    item: str = Field(description="The item as kept")
+    clause: str = Field(min_length=1, max_length=500, description="What was held back")
+    categories: tuple[str, ...] = Field(min_length=1)
+    evidence: tuple[str, ...] = Field(min_length=1)
+
+
 class PersonaDraft(BaseModel):
     """A proposed persona, by section. Each section maps to one place in ``core.json``:
 
@@ -97,6 +111,9 @@ class PersonaDraft(BaseModel):
     projects: tuple[TextItem, ...] = ()
     domains: tuple[TextItem, ...] = ()
     source: str = Field(default="", description="Which extractor produced it, e.g. 'builtin'")
+    held_back: tuple[HeldBackClause, ...] = Field(
+        default=(), description="Special-category clauses left out of the items above"
+    )
 
     def items(self) -> list[DraftItem]:
         """Every item of every section, in section order."""
@@ -125,7 +142,11 @@ class PersonaDraft(BaseModel):
                 return None
             return item if kept == item.evidence else item.model_copy(update={"evidence": kept})
 
-        update: dict[str, object] = {}
+        update: dict[str, object] = {
+            "held_back": tuple(
+                clause for clause in self.held_back if set(clause.evidence) <= allowed
+            )
+        }
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, DraftItem):

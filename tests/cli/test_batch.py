@@ -164,12 +164,14 @@ def test_dry_run_leaves_core_json_untouched_and_reports_unused_entries(
     archive = remote.core.parent / "archive"
     backups = sorted(archive.iterdir()) if archive.exists() else []
 
+    # Each of the first three answers says something understood about its topic, so the
+    # interview is complete (coverage) before q5 or a second values question is asked.
     entries = [
-        {"category": "values", "answer": ANSWERS[3]},
-        {"category": "goals", "answer": ANSWERS[4]},
+        {"category": "values", "answer": ANSWERS[0]},
+        {"category": "goals", "answer": ANSWERS[1]},
         {"category": "style", "answer": ANSWERS[2]},
-        {"question": "q5", "answer": ANSWERS[0]},
-        {"category": "values", "answer": ANSWERS[1]},
+        {"question": "q5", "answer": ANSWERS[3]},
+        {"category": "values", "answer": ANSWERS[4]},
     ]
     second = write(tmp_path / "second.json", json.dumps(entries, indent=1))
     done = cli("batch", str(second), "--dry-run", "--apply", "replace", env=remote.env)

@@ -20,8 +20,10 @@ QUESTIONS = (
     "What are you hoping your next year will look like?",
 )
 EXTRACTION = {
-    "values": [{"value": "honesty", "evidence": ["q1"], "confidence": 0.9}],
-    "tone": [{"text": "a billionaire astronaut", "evidence": ["q99"], "confidence": 0.9}],
+    "values": [{"value": "honesty", "evidence": ["q1"], "confidence": 0.9, "quote": "honesty"}],
+    "tone": [
+        {"text": "a billionaire astronaut", "evidence": ["q99"], "confidence": 0.9, "quote": "x"}
+    ],
 }
 
 

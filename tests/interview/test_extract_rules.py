@@ -198,8 +198,13 @@ def test_sensitive_items_are_flagged() -> None:
     )
     family = next(v for v in draft.values if v.value == "family")
     assert family.sensitivity == "personal"
+    # Only the religious clause is held back; the value itself is kept, and the review can
+    # show what was left out.
     honesty = next(v for v in draft.values if v.value == "honesty")
-    assert honesty.sensitivity == "special_category"  # q10 quotes a religious context
+    assert honesty.sensitivity == "none"
+    assert "faith" not in honesty.description and "church" not in honesty.description
+    held = [h for h in draft.held_back if h.item == "honesty"]
+    assert held and "religion" in held[0].categories and "faith" in held[0].clause
     assert next(t for t in draft.tone if t.text == "direct").sensitivity == "none"
 
 
@@ -377,7 +382,7 @@ def test_a_name_after_a_role_is_dropped_and_the_experience_kept() -> None:
     assert "Kofi" not in all_strings(draft)
 
 
-def test_place_names_are_left_out_of_goals_and_experiences() -> None:
+def test_place_names_are_kept_but_people_are_not() -> None:
     draft = extract(
         Turn("q1", "goals", "Plans?", "This spring I want to visit my grandchildren in Valencia."),
         Turn(
@@ -387,9 +392,9 @@ def test_place_names_are_left_out_of_goals_and_experiences() -> None:
             "My PhD fieldwork in the Arctic was the turning point.",
         ),
     )
-    assert [goal.goal for goal in draft.goals] == ["visit my grandchildren"]
+    assert [goal.goal for goal in draft.goals] == ["visit my grandchildren in Valencia"]
     assert [item.text for item in draft.key_experiences] == [
-        "My PhD fieldwork was the turning point."
+        "My PhD fieldwork in the Arctic was the turning point."
     ]
 
 

@@ -183,7 +183,7 @@ def test_newest_answer_is_shortened_when_it_alone_does_not_fit() -> None:
 def test_extraction_schema_mirrors_the_draft_and_is_valid_json_schema() -> None:
     schema = extraction_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    sections = set(PersonaDraft.model_fields) - {"source"}
+    sections = set(PersonaDraft.model_fields) - {"source", "held_back"}
     assert set(schema["properties"]) == sections
     assert schema["additionalProperties"] is False
     item = schema["$defs"]["ExtractedValue"]
@@ -246,6 +246,7 @@ VALID = {
             "priority": 1,
             "evidence": ["q1"],
             "confidence": 0.9,
+            "quote": "honesty above all",
         },
         {"value": "invented", "evidence": ["q99"], "confidence": 0.5},
     ],
@@ -256,9 +257,15 @@ VALID = {
             "evidence": ["q2", "q42"],
             "confidence": 0.8,
             "sensitivity": "none",
+            "quote": "I care about honesty",
         },
     ],
-    "narrative": {"text": "Grew up by the sea.", "evidence": ["q2"], "confidence": 0.6},
+    "narrative": {
+        "text": "Grew up by the sea.",
+        "evidence": ["q2"],
+        "confidence": 0.6,
+        "quote": "honesty above all",
+    },
 }
 
 
@@ -298,3 +305,73 @@ def test_parse_extraction_truncates_long_output_in_the_message() -> None:
     with pytest.raises(LLMBadOutput) as caught:
         parse_extraction("x" * 5000, extraction_request(turn(1)))
     assert len(caught.value.message) < 400
+
+
+def test_an_item_whose_quote_is_not_in_a_cited_answer_is_dropped() -> None:
+    answers = (
+        turn(1, "Fairness matters to me; I split the tips evenly with the kitchen staff."),
+        turn(2, "I plan to sail around the coast next summer.", category="goals"),
+    )
+    reply = {
+        "values": [
+            {
+                "value": "fairness",
+                "evidence": ["q1"],
+                "confidence": 0.9,
+                "quote": "I split the tips evenly",
+            },
+            # Paraphrased, not copied: no span of the answer says this.
+            {
+                "value": "generosity",
+                "evidence": ["q1"],
+                "confidence": 0.7,
+                "quote": "I give my money away",
+            },
+            # The words are in the question, not in the answer.
+            {
+                "value": "principles",
+                "evidence": ["q1"],
+                "confidence": 0.7,
+                "quote": "what matters to you",
+            },
+        ],
+        "goals": [
+            {
+                "goal": "sail around the coast",
+                "horizon": "shortTerm",
+                "evidence": ["q2"],
+                "confidence": 0.8,
+                "quote": "sail around  the COAST",
+            },
+            {"goal": "buy a boat", "horizon": "midTerm", "evidence": ["q2"], "confidence": 0.8},
+        ],
+    }
+    dropped: list[str] = []
+    draft = parse_extraction(json.dumps(reply), extraction_request(*answers), dropped)
+    assert [v.value for v in draft.values] == ["fairness"]
+    assert [g.goal for g in draft.goals] == ["sail around the coast"]
+    assert dropped == ["values: generosity", "values: principles", "goals: buy a boat"]
+
+
+def test_the_schema_asks_every_item_for_a_quote() -> None:
+    schema = extraction_schema()
+    for name in ("ExtractedValue", "ExtractedGoal", "ExtractedText", "ExtractedTrait"):
+        assert "quote" in schema["$defs"][name]["required"], name
+
+
+def test_a_model_item_about_a_special_category_is_held_back() -> None:
+    answers = (turn(1, "On Sundays I sing in the church choir, which I love."),)
+    reply = {
+        "interests": [
+            {
+                "text": "church choir",
+                "evidence": ["q1"],
+                "confidence": 0.8,
+                "quote": "I sing in the church choir",
+            },
+            {"text": "singing", "evidence": ["q1"], "confidence": 0.8, "quote": "I sing"},
+        ]
+    }
+    draft = parse_extraction(json.dumps(reply), extraction_request(*answers))
+    sensitivity = {item.text: item.sensitivity for item in draft.interests}
+    assert sensitivity == {"church choir": "special_category", "singing": "none"}

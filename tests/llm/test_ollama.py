@@ -498,6 +498,7 @@ EXTRACTED = {
             "description": "Would rather lose a deal than lie",
             "evidence": ["q1"],
             "confidence": 0.9,
+            "quote": "I would rather lose a deal than lie",
         }
     ],
     "goals": [
@@ -506,6 +507,7 @@ EXTRACTED = {
             "horizon": "shortTerm",
             "evidence": ["q2", "q9"],
             "confidence": 0.8,
+            "quote": "finish my garden app",
         },
         {"goal": "Invented", "horizon": "longTerm", "evidence": ["q9"], "confidence": 0.8},
     ],

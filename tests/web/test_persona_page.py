@@ -206,8 +206,11 @@ def test_whole_interview_in_the_browser(
     for item in progress["categories"]:
         row = page.locator(f'#progress-list li[data-category="{item["category"]}"]')
         expect(row.locator(".percent")).to_have_text(f"{item['percent']} %")
-        left = item["remaining_answers"]
-        sentence = "Covered" if item["covered"] else f"{left} more answer{'s' * (left != 1)} about"
+        # Coverage is what was understood, and the row says so.
+        got = item["understood"]
+        said = f"{got} item{'s' * (got != 1)} understood" if got else "Nothing understood yet"
+        left = item["remaining_items"]
+        sentence = f"{said} · covered" if item["covered"] else f"{said}; {left} more to cover"
         expect(row.locator(".remaining")).to_contain_text(sentence)
     expect(page.locator("#progress-message")).to_have_text(progress["message"])
     answer(page)

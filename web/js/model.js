@@ -22,11 +22,17 @@ export function categoryLabel(category) {
   return CATEGORY_LABELS[category] || String(category).replace(/_/g, " ");
 }
 
-/** "1 more answer about your goals" / "Covered" for one category of a progress frame. */
+/** "1 item understood; 1 more to cover your goals" / "2 items understood · covered". */
 export function remainingSentence(item) {
+  const noun = CATEGORY_NOUNS[item.category] || categoryLabel(item.category).toLowerCase();
+  if (typeof item.understood === "number") {
+    // Coverage counts what was understood (extracted items), not words typed.
+    const got = item.understood ? `${item.understood} ${item.understood === 1 ? "item" : "items"} understood` : "Nothing understood yet";
+    if (item.covered) return `${got} · covered`;
+    return `${got}; ${item.remaining_items} more to cover ${noun}`;
+  }
   if (item.covered) return "Covered";
   const count = item.remaining_answers;
-  const noun = CATEGORY_NOUNS[item.category] || categoryLabel(item.category).toLowerCase();
   return `${count} more ${count === 1 ? "answer" : "answers"} about ${noun}`;
 }
 

@@ -456,6 +456,16 @@ export class ReviewDialog {
       box.append(el("h4", {}, label), list);
     }
     if (!any) box.append(el("p", { className: "muted" }, "The interview did not find anything to add."));
+    // Special-category clauses the extractor left out of an item (the rest of the item is kept).
+    const held = draft.held_back || [];
+    if (held.length) {
+      box.append(
+        el("h4", {}, "Held back (not written to core.json)"),
+        el("ul", { className: "draft-items held-back" }, held.map((h) =>
+          el("li", {}, el("p", { className: "draft-main" }, `“${h.clause}” (${(h.categories || []).join(", ")})`),
+            el("p", { className: "small" }, `Left out of “${h.item}”. Add it to your persona yourself if you want it there.`)))),
+      );
+    }
     if (ready.notes && ready.notes.length) {
       box.append(el("ul", { className: "small muted" }, ready.notes.map((note) => el("li", {}, note))));
     }

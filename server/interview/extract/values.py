@@ -1,0 +1,270 @@
+"""Values: a lexicon with cues, values opening an answer, and values in the person's own words."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from server.interview.extract.common import (
+    _ADDRESSES_SYSTEM,
+    _CLAUSES,
+    _FILLER_PHRASES,
+    _LEADING_WORDS,
+    _VAGUE,
+    _Collector,
+    _content_words,
+    _has_name,
+    _negated_before,
+    _quote,
+    _words,
+)
+from server.interview.grammar import (
+    has_noun_reading,
+    is_gerund,
+)
+from server.interview.model import Turn
+from server.interview.sensitive import looks_like_instruction, special_categories
+
+VALUE_LEXICON: dict[str, str] = {
+    "honesty": r"honesty|honest|truthful(?:ness)?|telling the truth|the truth|truth|"
+    r"transparen(?:cy|t)|candou?r",
+    "integrity": r"integrity|keeping my word|keep(?:ing)? (?:my )?promises|"
+    r"do(?:ing)? the right thing|walk(?:ing)? the talk|principled",
+    "family": r"family|families",
+    "freedom": r"freedom|autonomy|being free|free to (?:choose|decide|live|be)|"
+    r"self[- ]direction",
+    "independence": r"independence|independent|self[- ]relian(?:ce|t)|standing on my own",
+    "curiosity": r"curiosity|curious|inquisitive(?:ness)?",
+    "kindness": r"kindness|being kind|kind(?! of)|kind[- ]hearted",
+    "fairness": r"fairness|fair(?! enough| share| amount| bit| to say)|justice|equality|equity",
+    "creativity": r"creativity|creative|creating things|making things",
+    "loyalty": r"loyalty|loyal",
+    "courage": r"courage|courageous|bravery|brave",
+    "growth": r"growth|personal development|self[- ]improvement|learning|growing as a person|"
+    r"getting better",
+    "compassion": r"compassion|compassionate|empathy|empathetic|empathic|"
+    r"(?:taking|take) care of (?:people|others)|caring for (?:people|others)|"
+    r"looking after (?:people|others)",
+    "security": r"security|stability|financial stability",
+    "respect": r"respect|respectful|respecting|dignity",
+    "humility": r"humility|humble|modesty",
+    "responsibility": r"responsibility|accountability|accountable|reliability|reliable|"
+    r"dependab(?:le|ility)",
+    "hard work": r"hard work|work ethic|diligence|diligent|hard[- ]working|a day's work",
+    "education": r"education",
+    "thrift": r"thrift|thrifty|frugal(?:ity)?|never (?:threw|throw|wasted?) (?:anything|a thing)",
+    "punctuality": r"punctuality|punctual|being on time",
+    "generosity": r"generosity|generous|giving back",
+    "community": r"community|belonging|neighbou?rhood|helping (?:your|my|our|the) neighbou?rs",
+    "friendship": r"friendships?",
+    "authenticity": r"authenticity|authentic|being true to myself|true to myself|"
+    r"being myself|being real|keeping it real",
+    "balance": r"balance|work[- ]life balance",
+    "simplicity": r"simplicity|living simply|a simple life",
+    "excellence": r"excellence|craftsmanship|doing things well",
+    "adventure": r"adventure",
+    "gratitude": r"gratitude",
+    "patience": r"patience",
+}
+_VALUE_TERMS = tuple(
+    (name, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE))
+    for name, pattern in VALUE_LEXICON.items()
+)
+_VALUE_CUE = re.compile(
+    r"\b(?:value|values|valued|matters?|mattered|important|importance|"
+    r"care (?:deeply |a lot |most |so much )?about|cares about|"
+    r"believ(?:e|es|ing) (?:strongly |firmly |deeply |very much )?in|"
+    r"(?:the )?big (?:one|thing) for me|big with me|(?:a )?big deal (?:to|for) me|huge for me|"
+    r"something i take seriously|put (?:my |the )?\w+ first|"
+    r"guides? me|guided me|guiding|principles?|priorit(?:y|ies|ize|ise)|stand for|live by|"
+    r"means? (?:a lot|everything|the world|so much)|non[- ]negotiable|can't compromise|"
+    r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
+    r"hold dear|above all|above everything|most of all|number one|first and foremost|"
+    r"try to (?:be|live|stay|show|practi[cs]e)|strive (?:to be|for)|essential|fundamental|"
+    r"what i admire|i admire|i respect (?:people|anyone|those|someone) who|comes? first|"
+    r"came first|(?:at )?the cent(?:re|er) of (?:everything|my life|it all)|"
+    r"guides? (?:a lot of |most of |all of |many of )?my (?:choices|decisions|life)|"
+    r"something i (?:protect|value|hold onto|live by|believe in|guard))\b",
+    re.IGNORECASE,
+)
+_TOP_PRIORITY = re.compile(
+    r"\b(?:most important|matters most|above all|above everything|most of all|number one|"
+    r"first and foremost|more than anything)\b",
+    re.IGNORECASE,
+)
+_LIST_FILLER = _words(
+    """
+    and or also probably definitely mostly i'd say i think for me my core values value are
+    is the a above all really being big things thing things i'm most important to me first
+    second third then plus as well too
+    """
+)
+
+
+def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str = "") -> None:
+    text = _FILLER_PHRASES.sub(" ", sentence)
+    hits: list[tuple[int, str]] = []
+    for name, pattern in _VALUE_TERMS:
+        for match in pattern.finditer(text):
+            if not _negated_before(text, match.start()):
+                hits.append((match.start(), name))
+                break
+    if not hits:
+        _extract_named_value(text, sentence, following, turn, out)
+        return
+    hits.sort()
+    cues = list(_VALUE_CUE.finditer(text))
+    # A term inside the cue itself ("I respect people who ...") is the cue, not a value.
+    hits = [(start, name) for start, name in hits if not _inside_any(start, cues)]
+    names = list(dict.fromkeys(name for _, name in hits))
+    if not names:
+        return
+    affirmed = [cue for cue in cues if not _negated_before(text, cue.start())]
+    taught = list(dict.fromkeys(name for start, name in hits if _taught_before(text, start)))
+    if affirmed:
+        confidence = 0.8
+    elif taught:
+        # "... and that taught me humility": the value named right after "taught me".
+        names, confidence = taught, 0.7
+    elif cues:
+        # "Security doesn't matter much to me": a denial, remembered to settle contradictions.
+        out.denied_values.update(names)
+        return
+    elif turn.category == "values" and (_is_value_list(text) or _opens_with_value(text)):
+        # "Thrift, I suppose." / "Respect for elders, this is how I was raised."
+        if not _is_value_list(text):
+            names = names[:1]
+        confidence = 0.7
+    else:
+        return
+    priority = 1 if len(names) == 1 and _TOP_PRIORITY.search(text) else None
+    description = _describe(sentence, following)
+    for name in names:
+        fields: dict[str, Any] = {"value": name, "description": description}
+        if priority is not None:
+            fields["priority"] = priority
+        out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
+
+
+# A value in the person's own words, when no lexicon term names it: "What matters most to me
+# is being useful", "I value a quiet mind", "Showing up for people is important to me".
+_NAMED_VALUE = re.compile(
+    r"\bwhat (?:matters|counts|i value) (?:most |the most )?(?:to me )?(?:is|are) "
+    r"(?P<after>[^.;!?]+)"
+    r"|\bi (?:really |deeply |truly |most )?(?:value|cherish|treasure) (?P<after2>[^.;!?]+)"
+    r"|\bi (?:strongly |firmly |really )?believe in (?P<after3>[^.;!?]+)"
+    r"|^(?P<before>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:really |very |so |incredibly |hugely )?"
+    r"(?:important|everything|non-negotiable|sacred) to me\b",
+    re.IGNORECASE,
+)
+_NAMED_VALUE_CUT = re.compile(
+    r"\s*[,;:(]|\s+(?:because|since|and|but|so|which|that|when|where|who|more than|above|"
+    r"even|especially|in (?:life|people|others|a person))\b",
+    re.IGNORECASE,
+)
+_FAMILY_WORDS = re.compile(
+    r"\b(?:family|kids|children|wife|husband|partner|parents|mum|mom|dad|son|daughter|"
+    r"grandchildren|grandkids)\b",
+    re.IGNORECASE,
+)
+
+
+def _value_phrase(raw: str) -> str | None:
+    phrase = _NAMED_VALUE_CUT.split(raw.strip(), maxsplit=1)[0].strip().rstrip(".!?")
+    phrase = re.sub(r"^(?:my|our|the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
+    if phrase[:1].isupper() and not _has_name(phrase[:1].lower() + phrase[1:]):
+        phrase = phrase[:1].lower() + phrase[1:]  # "Showing up for people is important"
+    if _FAMILY_WORDS.search(phrase) and len(phrase.split()) <= 2:
+        return "family"  # "I value my kids"
+    words = phrase.split()
+    if not 1 <= len(words) <= 6 or _has_name(phrase) or _ADDRESSES_SYSTEM.search(phrase):
+        return None
+    if _VAGUE.match(phrase) or not _content_words(phrase) or _FAMILY_WORDS.search(phrase):
+        return None
+    head = words[0].lower()
+    if not (is_gerund(head) or has_noun_reading(head) or head in {"being", "having"}):
+        return None
+    return phrase.lower()
+
+
+def _extract_named_value(
+    text: str, sentence: str, following: str, turn: Turn, out: _Collector
+) -> None:
+    for match in _NAMED_VALUE.finditer(text.strip()):
+        if _negated_before(text, match.start()):
+            continue
+        raw = next(g for g in match.groups() if g is not None)
+        name = _value_phrase(raw)
+        if name is None:
+            continue
+        fields: dict[str, Any] = {"value": name, "description": _describe(sentence, following)}
+        out.add_item("values", "value", fields, turn.question_id, 0.65, sentence)
+
+
+_OPENING_HEDGE = re.compile(
+    r"^(?:(?:probably|maybe|perhaps|definitely|for me|i'd say|i think|i guess|"
+    r"i suppose|mostly|above all|first(?: of all)?|honestly|well|oh|hmm)[,\s]+)*",
+    re.IGNORECASE,
+)
+
+
+def _opens_with_value(text: str) -> bool:
+    """The sentence starts with a value term: "Education above everything.", "Thrift, I
+    suppose.", "Being real with people matters."""
+    opening = _OPENING_HEDGE.sub("", text.strip())
+    return any(pattern.match(opening) for _, pattern in _VALUE_TERMS)
+
+
+def _value_words_removed(text: str) -> str:
+    for _, pattern in _VALUE_TERMS:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _said_beyond_values(text: str) -> list[str]:
+    return [
+        word
+        for word in _content_words(_value_words_removed(text))
+        if word not in _LIST_FILLER and word not in {"suppose", "guess", "mostly", "pick"}
+    ]
+
+
+def _describe(sentence: str, following: str) -> str:
+    """What the person said about the value, not an echo of its name: the sentence (without
+    a special-category clause); after a bare "Fairness, mostly." the next sentence, which
+    says why; else nothing."""
+    bare = len(_said_beyond_values(sentence)) < 2
+    for candidate in (sentence, following) if bare else (sentence,):
+        clauses = [c for c in _CLAUSES.split(candidate) if c and not special_categories(c)]
+        text = _LEADING_WORDS.sub("", ", ".join(c.strip() for c in clauses).strip())
+        if len(_said_beyond_values(text)) < 2 or looks_like_instruction(text):
+            continue
+        if candidate is following and (
+            special_categories(following) or _has_name(following, sentence_start=True)
+        ):
+            continue
+        quote = _quote(text[0].upper() + text[1:])
+        return quote if quote[-1] in ".!?\u2026" else quote + "."
+    return ""
+
+
+_TAUGHT = re.compile(
+    r"\btaught me (?:the (?:value|importance) of |about |to (?:value|be|have|show) )?$",
+    re.IGNORECASE,
+)
+
+
+def _inside_any(start: int, matches: list[re.Match[str]]) -> bool:
+    return any(match.start() <= start < match.end() for match in matches)
+
+
+def _taught_before(text: str, start: int) -> bool:
+    return _TAUGHT.search(text[:start]) is not None
+
+
+def _is_value_list(text: str) -> bool:
+    remaining = text.lower()
+    for _, pattern in _VALUE_TERMS:
+        remaining = pattern.sub(" ", remaining)
+    words = [w for w in re.findall(r"[a-z']+", remaining) if w not in _LIST_FILLER]
+    return len(words) <= 2

@@ -58,7 +58,7 @@ from server.interview.prompts import (
     question_messages,
 )
 from server.interview.question_bank import fallback_question
-from server.interview.safety import check_question
+from server.interview.safety import MAX_QUESTION_LENGTH, check_question
 from server.llm.base import BackendName
 from server.persona.draft import PersonaDraft
 
@@ -89,6 +89,8 @@ class _Attempt:
     text: str = ""
     done: ollama.ChatResponse | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
+    # Set when the reply ran past the question length limit and was cut off unread.
+    runaway: str | None = None
 
 
 def _canonical_model(name: str) -> str:
@@ -274,27 +276,33 @@ class OllamaInterviewer:
             options["stop"] = list(self.stop)
         return options
 
-    async def _next_chunk(
-        self, chunks: AsyncIterator[ollama.ChatResponse], deadline: float
-    ) -> ollama.ChatResponse | None:
-        # One cancel scope per await, never across a yield: the consumer's code runs between
-        # our yields and must not be cancelled by our deadline.
-        timed_out = LLMUnavailable(
+    def _timed_out(self) -> LLMUnavailable:
+        return LLMUnavailable(
             f"Ollama at {self.host} did not finish the question: timed out after "
             f"{self.question_deadline:g} s"
         )
-        remaining = deadline - anyio.current_time()
-        if remaining <= 0:
-            # A cancel scope only fires at a real suspension; buffered chunks never suspend.
-            raise timed_out
-        try:
-            with anyio.fail_after(remaining):
-                with self._door("streaming a question"):
-                    return await anext(chunks)
-        except StopAsyncIteration:
-            return None
-        except TimeoutError as exc:
-            raise timed_out from exc
+
+    async def _read_chunks(
+        self, chunks: AsyncIterator[ollama.ChatResponse], deadline: float
+    ) -> AsyncGenerator[ollama.ChatResponse, None]:
+        """The stream's chunks until it ends or the question deadline passes.
+
+        Per chunk this costs a clock comparison and one cancel scope around the read itself,
+        never around a yield: the consumer's code runs between our yields and must not be
+        cancelled by our deadline. The scope only matters when a read waits; a buffered
+        chunk never suspends, so the clock check is what catches a deadline passed meanwhile.
+        """
+        while True:
+            if anyio.current_time() >= deadline:
+                raise self._timed_out()
+            with anyio.CancelScope(deadline=deadline) as scope:
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                raise self._timed_out()
+            yield chunk
 
     async def _stream_attempt(
         self, messages: list[Message], deadline: float, attempt: _Attempt
@@ -302,7 +310,9 @@ class OllamaInterviewer:
         """Yield the question's text pieces as they arrive; fill in ``attempt``.
 
         Leading whitespace is dropped and trailing whitespace is held back until more text
-        follows, so the pieces always concatenate to the final (stripped) text.
+        follows, so the pieces always concatenate to the final (stripped) text. A reply that
+        runs past :data:`MAX_QUESTION_LENGTH` is rejected whatever follows, so reading stops
+        there and the upstream request is closed (Ollama stops generating).
         """
         with self._door("streaming a question"):
             stream = await self._client.chat(
@@ -316,20 +326,31 @@ class OllamaInterviewer:
         if not isinstance(stream, AsyncGenerator):  # pragma: no cover - ollama internals
             raise TypeError(f"expected an async generator from ollama, found {type(stream)!r}")
         held = ""
-        async with contextlib.aclosing(stream) as chunks:
-            while (chunk := await self._next_chunk(chunks, deadline)) is not None:
-                if chunk.done_reason == "load":
-                    continue
-                text = held + (chunk.message.content or "")
-                if not attempt.text:
-                    text = text.lstrip()
-                body = text.rstrip()
-                held = text[len(body) :]
-                if body:
-                    attempt.text += body
-                    yield body
-                if chunk.done:
-                    attempt.done = chunk
+        # One error translation for the whole loop: only our reads raise ollama/httpx errors.
+        with self._door("streaming a question"):
+            async with (
+                contextlib.aclosing(stream) as chunks,
+                contextlib.aclosing(self._read_chunks(chunks, deadline)) as reads,
+            ):
+                async for chunk in reads:
+                    if chunk.done_reason == "load":
+                        continue
+                    text = held + (chunk.message.content or "")
+                    if not attempt.text:
+                        text = text.lstrip()
+                    body = text.rstrip()
+                    held = text[len(body) :]
+                    if body:
+                        attempt.text += body
+                        yield body
+                    if chunk.done:
+                        attempt.done = chunk
+                    elif len(attempt.text) > MAX_QUESTION_LENGTH:
+                        attempt.runaway = (
+                            f"the question ran past {MAX_QUESTION_LENGTH} characters and was "
+                            "cut off there; keep it short and easy to read"
+                        )
+                        return
         if attempt.done is None:
             raise LLMStreamError(
                 f"Ollama at {self.host} ended the stream without its final chunk after "
@@ -339,6 +360,8 @@ class OllamaInterviewer:
             attempt.notes.append(note)
 
     def _problems(self, attempt: _Attempt, request: QuestionRequest) -> str | None:
+        if attempt.runaway is not None:
+            return attempt.runaway  # already rejected: the content checks would be wasted work
         reasons: list[str] = []
         if attempt.done is not None and attempt.done.done_reason == "length":
             reasons.append(
@@ -377,7 +400,7 @@ class OllamaInterviewer:
                 yield QuestionRestart(reasons[-1])
                 break
             problem = self._problems(attempt, request)
-            if problem is None and attempt.done is not None:
+            if problem is None and attempt.done is not None and attempt.runaway is None:
                 yield QuestionFinal(
                     attempt.text,
                     source="ollama",

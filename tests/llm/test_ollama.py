@@ -36,6 +36,7 @@ from server.interview.prompts import (
     extraction_schema,
     question_messages,
 )
+from server.interview.safety import MAX_QUESTION_LENGTH
 from server.llm.base import Interviewer
 from server.llm.ollama import OllamaInterviewer
 from tests.fake_ollama import DEFAULT_MODEL, FakeOllama, Reply, unused_port
@@ -258,6 +259,30 @@ async def test_a_question_cut_off_at_the_length_limit_is_retried(
     [restart] = [event for event in events if isinstance(event, QuestionRestart)]
     assert "cut off at the length limit" in restart.reason
     assert final_of(events).text == GOOD
+
+
+async def test_a_runaway_reply_is_cut_at_the_length_limit(
+    fake_ollama: FakeOllama, interviewer: OllamaInterviewer
+) -> None:
+    # 400 words of about 8 characters: far past the 350-character limit for a question.
+    runaway = " ".join(f"word{index:03d}" for index in range(400)) + "?"
+    fake_ollama.script(Reply(runaway, token_delay=0.002))
+    fake_ollama.reply(GOOD)
+    events = await collect(interviewer.stream_question(question_request()))
+
+    restart_at = next(i for i, e in enumerate(events) if isinstance(e, QuestionRestart))
+    first_attempt = "".join(e.text for e in events[:restart_at] if isinstance(e, QuestionDelta))
+    assert MAX_QUESTION_LENGTH < len(first_attempt) <= MAX_QUESTION_LENGTH + len("word000 ")
+    assert runaway.startswith(first_attempt)
+    restart = events[restart_at]
+    assert isinstance(restart, QuestionRestart) and "ran past 350 characters" in restart.reason
+    assert final_of(events).text == GOOD
+    # The first request was closed at the cut, not read to its end.
+    [disconnect] = await fake_ollama.wait_for_disconnects(1)
+    assert disconnect.path == "/api/chat" and disconnect.request_index == 0
+    assert disconnect.chunks_sent < 400
+    retry = fake_ollama.chat_requests[1]
+    assert "ran past 350 characters" in retry["messages"][-1]["content"]
 
 
 async def test_a_failed_retry_falls_back_instead_of_raising(

@@ -66,6 +66,8 @@ EXTRACTION_TEMPERATURE = 0.2
 # Below this share of our estimate, Ollama's prompt_eval_count means it dropped part of the
 # prompt (it truncates silently: ollama/ollama #3839, #17427).
 _FAR_BELOW = 0.6
+# Connections beyond the streamed questions: extractions, warm-ups and probes.
+SPARE_CONNECTIONS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +126,11 @@ class OllamaInterviewer:
     Extraction is a non-streamed call constrained by a JSON schema, validated, repaired once,
     and replaced by the rule-based extractor when it still fails. ``client_kwargs`` go to
     ``httpx.AsyncClient`` (e.g. ``transport=``).
+
+    The HTTP pool holds ``max_streams`` (the server's ``max_generations``) plus
+    :data:`SPARE_CONNECTIONS` connections, all kept alive between questions: the server's own
+    limiter queues generations beyond that, so no request ever waits inside httpx (whose
+    pool rescans every waiting request on every change and times them out after 5 s).
     """
 
     def __init__(
@@ -139,6 +146,7 @@ class OllamaInterviewer:
         keep_alive: str = "30m",
         seed: int | None = None,
         stop: Sequence[str] = (),
+        max_streams: int = 1,
         **client_kwargs: Any,
     ) -> None:
         self.model = model
@@ -148,6 +156,10 @@ class OllamaInterviewer:
         self.seed = seed
         self.stop = tuple(stop)
         self.question_deadline = question_deadline
+        pool_size = max_streams + SPARE_CONNECTIONS
+        client_kwargs.setdefault(
+            "limits", httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+        )
         self._client = ollama.AsyncClient(
             host=host,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=10, pool=5),

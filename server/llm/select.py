@@ -25,6 +25,7 @@ def make_ollama(settings: Settings) -> OllamaInterviewer:
         question_deadline=settings.ollama_question_deadline,
         num_ctx=settings.ollama_num_ctx,
         temperature=settings.ollama_temperature,
+        max_streams=settings.max_generations,
     )
 
 

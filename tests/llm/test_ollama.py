@@ -14,6 +14,7 @@ import pytest
 
 from server.config import Category, default_config
 from server.errors import (
+    ConfigError,
     LLMBusy,
     LLMError,
     LLMStreamError,
@@ -38,7 +39,9 @@ from server.interview.prompts import (
 )
 from server.interview.safety import MAX_QUESTION_LENGTH
 from server.llm.base import Interviewer
-from server.llm.ollama import OllamaInterviewer
+from server.llm.ollama import SPARE_CONNECTIONS, OllamaInterviewer
+from server.llm.select import make_ollama
+from server.settings import Settings
 from tests.fake_ollama import DEFAULT_MODEL, FakeOllama, Reply, unused_port
 
 CONFIG = default_config()
@@ -632,3 +635,35 @@ async def test_a_plausible_prompt_eval_count_adds_no_note(
     fake_ollama.script(Reply(json.dumps(EXTRACTED), prompt_eval_count=int(estimate * 0.8)))
     result = await interviewer.extract(extraction_request())
     assert result.notes == ()
+
+
+# -- the connection pool --------------------------------------------------------------------
+
+
+@pytest.mark.timeout(20)
+async def test_the_http_pool_follows_max_generations(fake_ollama: FakeOllama) -> None:
+    settings = Settings(ollama_host=fake_ollama.url, ollama_model=DEFAULT_MODEL, max_generations=2)
+    llm = make_ollama(settings)
+    pool_size = settings.max_generations + SPARE_CONNECTIONS
+    for _ in range(pool_size + 3):
+        fake_ollama.script(Reply(GOOD, token_delay=0.15))  # about 2 s per question
+    try:
+        async with anyio.create_task_group() as group:
+            for _ in range(pool_size + 3):
+                group.start_soon(collect, llm.stream_question(question_request()))
+            with anyio.fail_after(5):
+                while len(fake_ollama.chat_requests) < pool_size:
+                    await anyio.sleep(0.02)
+            await anyio.sleep(0.3)
+            # The pool is full: the others wait for a connection instead of opening one.
+            assert len(fake_ollama.chat_requests) == pool_size
+        assert len(fake_ollama.chat_requests) == pool_size + 3
+    finally:
+        await llm.aclose()
+
+
+def test_max_generations_is_capped_with_a_clear_error() -> None:
+    with pytest.raises(
+        ConfigError, match=r"max_generations: expected a whole number from 1 to 100"
+    ):
+        Settings.from_sources({"PERSONAGEN_MAX_GENERATIONS": "300"})

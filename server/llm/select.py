@@ -20,6 +20,8 @@ from server.llm.ollama import OllamaInterviewer
 from server.settings import Settings
 
 log = logging.getLogger("personagen.backend")
+# Seconds beyond the connect timeout that the auto backend waits for Ollama's answers.
+AUTO_PROBE_GRACE = 2.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,8 +67,8 @@ class AutoInterviewer:
     """The ``auto`` backend, decided in the background so the server never waits for Ollama.
 
     :meth:`decide` probes Ollama (run it in a task); until it has, a question or an extraction
-    waits for the decision (at most the probe's connect timeout) and ``label`` says that the
-    backend is still being chosen. Once decided, calls go straight to the chosen interviewer
+    waits for the decision (at most the connect timeout plus :data:`AUTO_PROBE_GRACE`) and
+    ``label`` says that the backend is still being chosen. Once decided, calls go straight to the chosen interviewer
     and ``on_decided`` is told the name, label and reason (e.g. to update the welcome frame).
     """
 
@@ -95,14 +97,24 @@ class AutoInterviewer:
         return self._chosen.label
 
     async def decide(self) -> Choice:
-        status = await self._ollama.probe()
-        if status.ready:
+        # An Ollama that accepts connections but does not answer within a few seconds is not
+        # one to interview with; waiting its read timeout (minutes) would hold up questions.
+        patience = self._settings.ollama_connect_timeout + AUTO_PROBE_GRACE
+        status = None
+        with anyio.move_on_after(patience):
+            status = await self._ollama.probe()
+        if status is not None and status.ready:
             choice = Choice(
                 self._ollama,
                 f"Ollama at {self._settings.ollama_host} has {self._settings.ollama_model}",
             )
         else:
-            choice = Choice(self._builtin, f"using the built-in question bank: {status.detail}")
+            detail = (
+                status.detail
+                if status is not None
+                else f"Ollama at {self._settings.ollama_host} did not answer within {patience:g} s"
+            )
+            choice = Choice(self._builtin, f"using the built-in question bank: {detail}")
         self._chosen, self.reason = choice.interviewer, choice.reason
         self._decided.set()
         log.info("interviewer: %s (%s)", choice.interviewer.label, choice.reason)

@@ -116,3 +116,14 @@ async def test_a_question_asked_before_the_decision_waits_for_it(profiles: Path)
     assert [choice.interviewer.name for choice in decided] == ["builtin"]
     assert isinstance(received[-1], QuestionFinal) and received[-1].source != "ollama"
     assert auto.label == "built-in question bank"
+
+
+async def test_a_silent_ollama_counts_as_unreachable_after_a_short_wait(silent_ollama: str) -> None:
+    settings = Settings(backend="auto", ollama_host=silent_ollama, ollama_connect_timeout=0.2)
+    auto = AutoInterviewer(settings, lambda choice: None)
+    try:
+        choice = await auto.decide()  # not the 120 s read timeout
+    finally:
+        await auto.aclose()
+    assert choice.interviewer.name == "builtin"
+    assert choice.reason.endswith(f"Ollama at {silent_ollama} did not answer within 2.2 s")

@@ -68,8 +68,8 @@ class AutoInterviewer:
 
     :meth:`decide` probes Ollama (run it in a task); until it has, a question or an extraction
     waits for the decision (at most the connect timeout plus :data:`AUTO_PROBE_GRACE`) and
-    ``label`` says that the backend is still being chosen. Once decided, calls go straight to the chosen interviewer
-    and ``on_decided`` is told the name, label and reason (e.g. to update the welcome frame).
+    ``label`` says that the backend is still being chosen. Once decided, calls go straight to
+    the chosen interviewer and ``on_decided`` is told the choice (e.g. to update the welcome).
     """
 
     def __init__(self, settings: Settings, on_decided: Callable[[Choice], None]) -> None:

@@ -52,14 +52,18 @@ QUICK: list[list[str]] = [
 
 HUMAN_PACE = ["concurrency", "--clients", "1000", "--think", "30:90", "--duration", "90"]
 
-# The documented run (docs/benchmarks.md): about 25 minutes. "legacy" is the relay as first
-# released (bench/server_variant.py), measured in the same run for the before/after figures.
+FULL_SPEED_QUESTION = ["relay", "--only", "full", "--full-tokens", "30", "--full-runs", "20"]
+
+# The documented run (docs/benchmarks.md): about 30 minutes. "before16" is the relay as it was
+# before issue 16 (bench/before16.py), measured in the same run for the before/after figures.
 ALL: list[list[str]] = [
     ["relay"],
-    ["relay", "--only", "45", "--server-variant", "legacy"],
+    ["relay", "--server-variant", "before16"],
+    FULL_SPEED_QUESTION,
+    [*FULL_SPEED_QUESTION, "--server-variant", "before16"],
     ["concurrency"],
     HUMAN_PACE,
-    [*HUMAN_PACE, "--server-variant", "legacy"],
+    [*HUMAN_PACE, "--server-variant", "before16"],
     ["resume"],
     ["autosave"],
     ["apply"],

@@ -68,6 +68,11 @@ EXTRACTION_TEMPERATURE = 0.2
 _FAR_BELOW = 0.6
 # Connections beyond the streamed questions: extractions, warm-ups and probes.
 SPARE_CONNECTIONS = 2
+# Idle connections kept open for reuse, at most. httpcore 1.0 walks every connection for every
+# idle one on each request event (quadratic) and polls each idle socket: with 100 kept alive
+# that cost a saturated server half its CPU per token (docs/benchmarks.md), far more than
+# reconnecting to Ollama over loopback.
+MAX_KEPT_ALIVE = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,9 +133,10 @@ class OllamaInterviewer:
     ``httpx.AsyncClient`` (e.g. ``transport=``).
 
     The HTTP pool holds ``max_streams`` (the server's ``max_generations``) plus
-    :data:`SPARE_CONNECTIONS` connections, all kept alive between questions: the server's own
-    limiter queues generations beyond that, so no request ever waits inside httpx (whose
-    pool rescans every waiting request on every change and times them out after 5 s).
+    :data:`SPARE_CONNECTIONS` connections, up to :data:`MAX_KEPT_ALIVE` of them kept alive
+    between questions: the server's own limiter queues generations beyond that, so no request
+    ever waits inside httpx (whose pool rescans every waiting request on every change and
+    times them out after 5 s).
     """
 
     def __init__(
@@ -157,8 +163,9 @@ class OllamaInterviewer:
         self.stop = tuple(stop)
         self.question_deadline = question_deadline
         pool_size = max_streams + SPARE_CONNECTIONS
+        kept_alive = min(pool_size, MAX_KEPT_ALIVE)
         client_kwargs.setdefault(
-            "limits", httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+            "limits", httpx.Limits(max_connections=pool_size, max_keepalive_connections=kept_alive)
         )
         self._client = ollama.AsyncClient(
             host=host,

@@ -35,8 +35,7 @@ from server.auth import COOKIE_LIFETIME, COOKIE_NAME, Authenticator
 from server.config import InterviewConfig, load_config
 from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
-from server.llm.ollama import OllamaInterviewer
-from server.llm.select import AutoInterviewer, choose_interviewer
+from server.llm.select import AutoInterviewer, choose_interviewer, ollama_status
 from server.manager import Connection, Limits, SessionManager
 from server.persona.schema import normalize_persona
 from server.runner import InterviewRunner
@@ -227,11 +226,8 @@ async def healthz(request: Request) -> JSONResponse:
         "backend": services.manager.backend,
         "live_sessions": len(services.manager.live),
     }
-    current: Interviewer | None = services.interviewer
-    if isinstance(current, AutoInterviewer):
-        current = current.current
-    if isinstance(current, OllamaInterviewer):
-        status = await current.probe()
+    status = await ollama_status(services.interviewer)
+    if status is not None:
         body["ollama"] = {
             "reachable": status.reachable,
             "model_present": status.model_present,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -16,8 +17,10 @@ from server.interview.model import (
 )
 from server.llm.base import BackendName, Interviewer
 from server.llm.builtin import BuiltinInterviewer
-from server.llm.ollama import OllamaInterviewer
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.llm.ollama import OllamaInterviewer, OllamaStatus
 
 log = logging.getLogger("personagen.backend")
 # Seconds beyond the connect timeout that the auto backend waits for Ollama's answers.
@@ -31,6 +34,10 @@ class Choice:
 
 
 def make_ollama(settings: Settings) -> OllamaInterviewer:
+    # Imported here: ollama and httpx take about 95 ms to import, which the builtin backend's
+    # start-up does not need to pay.
+    from server.llm.ollama import OllamaInterviewer
+
     return OllamaInterviewer(
         host=settings.ollama_host,
         model=settings.ollama_model,
@@ -149,3 +156,13 @@ class AutoInterviewer:
     async def aclose(self) -> None:
         await self._ollama.aclose()
         await self._builtin.aclose()
+
+
+async def ollama_status(interviewer: Interviewer) -> OllamaStatus | None:
+    """Ollama's probe when Ollama interviews (directly or as the decided ``auto``), else None."""
+    current = interviewer.current if isinstance(interviewer, AutoInterviewer) else interviewer
+    if current is None or current.name != "ollama":
+        return None
+    from server.llm.ollama import OllamaInterviewer  # already loaded when Ollama interviews
+
+    return await current.probe() if isinstance(current, OllamaInterviewer) else None

@@ -16,7 +16,17 @@ import time
 from collections.abc import Sequence
 from types import ModuleType
 
-from bench import apply, autosave, common, concurrency, crash_soak, relay, resume
+from bench import (
+    apply,
+    autosave,
+    common,
+    concurrency,
+    crash_soak,
+    fileio,
+    relay,
+    resume,
+    startup,
+)
 
 BENCHMARKS: dict[str, tuple[ModuleType, str]] = {
     "relay": (relay, "relay efficiency vs direct Ollama (full speed and 45 tokens/s)"),
@@ -25,6 +35,8 @@ BENCHMARKS: dict[str, tuple[ModuleType, str]] = {
     "autosave": (autosave, "1,000 changing drafts, autosave on vs off"),
     "apply": (apply, "diff and apply a draft into a 1 MB core.json (in-process)"),
     "crash-soak": (crash_soak, "the kill -9 drill, many times"),
+    "fileio": (fileio, "aiofiles against anyio.to_thread (needs pip install aiofiles)"),
+    "startup": (startup, "serve to a healthy /healthz: builtin, auto with Ollama down or silent"),
 }
 
 # Small counts: a developer's quick profile. Every figure is noisier than the full run's.
@@ -35,22 +47,28 @@ QUICK: list[list[str]] = [
     ["autosave", "--sessions", "100", "--duration", "12", "--interval-ms", "5000"],
     ["apply", "--size", "262144", "--runs", "3"],
     ["crash-soak", "--kills", "5"],
+    ["startup", "--runs", "2", "--limit", "5"],
 ]
 
 HUMAN_PACE = ["concurrency", "--clients", "1000", "--think", "30:90", "--duration", "90"]
 
-# The documented run (docs/benchmarks.md): about 25 minutes. "legacy" is the relay as first
-# released (bench/server_variant.py), measured in the same run for the before/after figures.
+FULL_SPEED_QUESTION = ["relay", "--only", "full", "--full-tokens", "30", "--full-runs", "20"]
+
+# The documented run (docs/benchmarks.md): about 30 minutes. "before16" is the relay as it was
+# before issue 16 (bench/before16.py), measured in the same run for the before/after figures.
 ALL: list[list[str]] = [
     ["relay"],
-    ["relay", "--only", "45", "--server-variant", "legacy"],
+    ["relay", "--server-variant", "before16"],
+    FULL_SPEED_QUESTION,
+    [*FULL_SPEED_QUESTION, "--server-variant", "before16"],
     ["concurrency"],
     HUMAN_PACE,
-    [*HUMAN_PACE, "--server-variant", "legacy"],
+    [*HUMAN_PACE, "--server-variant", "before16"],
     ["resume"],
     ["autosave"],
     ["apply"],
     ["crash-soak"],
+    ["startup"],
 ]
 
 

@@ -12,9 +12,11 @@ Per stream: tokens/s = tokens / (last token received - first token sent by the f
 paths are timed from the same event; per token: latency = received - sent (the stamp). The
 server's added latency is the through-server percentile minus the direct percentile.
 
-Two fake speeds: full speed (no pause between tokens; a long reply, which the server rejects
-after streaming it for being longer than a question may be, so it retries once: both attempts
-are streamed and both are measured) and a realistic 45 tokens/s (a valid 30-token question).
+Two fake speeds: full speed (no pause between tokens) and a realistic 45 tokens/s (a valid
+30-token question). At full speed the default reply is 2,000 tokens, longer than a question may
+be: the server cuts it at 350 characters, closes the request and retries once, so through the
+server each attempt is about 35 tokens (both are measured). ``--full-tokens 30`` measures a
+valid question at full speed instead, the same length on both paths.
 """
 
 from __future__ import annotations

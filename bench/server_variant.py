@@ -13,6 +13,10 @@ options).
   window) and the interval is 50 ms, as in the first release of the server.
 * ``interval=S``: the current batcher with ``Limits.delta_interval`` = S seconds.
 * ``chars=N``: ``Limits.delta_chars`` = N (a frame is sent at once when it holds N characters).
+* ``before16``: the relay before issue 16 (see :mod:`bench.before16`): per-chunk deadline
+  scopes, runaway replies read to the end, the 25 ms window batcher, httpx's default pool and
+  no ``sniffio``.
+* ``gccensus``: at the first slow full collections, print the commonest object types.
 * ``gclog``: print garbage-collector pauses over 20 ms to the server log.
 * ``current``: nothing changed.
 
@@ -30,13 +34,16 @@ import anyio
 
 import server.app
 import server.manager
+from bench import before16
 from server.cli import main as cli_main
 
 
 class LegacyDeltaBatcher:
     """The batcher of the first release: one frame ``interval`` after the first piece."""
 
-    def __init__(self, publish: Callable[[str], None], interval: float, max_chars: int) -> None:
+    def __init__(
+        self, publish: Callable[[str], None], interval: float, max_chars: int, **_: Any
+    ) -> None:
         self.publish = publish
         self.interval = interval
         self.max_chars = max_chars
@@ -89,6 +96,35 @@ def _log_gc_pauses(threshold: float = 0.02) -> None:
     gc.callbacks.append(callback)
 
 
+def _census_at_slow_collections(threshold: float = 0.05, times: int = 3) -> None:
+    """At the first ``times`` full collections over ``threshold`` s, print the commonest types."""
+    import collections
+    import gc
+    import time
+
+    started: dict[str, float] = {}
+    printed: list[int] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started["t"] = time.perf_counter()
+            return
+        pause = time.perf_counter() - started.get("t", time.perf_counter())
+        if info["generation"] == 2 and pause >= threshold and len(printed) < times:
+            printed.append(1)
+            objects = gc.get_objects()
+            counts = collections.Counter(type(obj).__qualname__ for obj in objects)
+            top = ", ".join(f"{name} {count}" for name, count in counts.most_common(20))
+            print(
+                f"gc census after a {pause * 1000:.0f} ms full collection: "
+                f"{len(objects)} tracked objects; {top}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    gc.callbacks.append(callback)
+
+
 def apply(variant: str) -> None:
     """Patch the imported server modules for ``variant`` (see the module docstring)."""
     changes: dict[str, Any] = {}
@@ -101,8 +137,12 @@ def apply(variant: str) -> None:
             changes["delta_interval"] = float(part.split("=", 1)[1])
         elif part.startswith("chars="):
             changes["delta_chars"] = int(part.split("=", 1)[1])
+        elif part == "before16":
+            changes.update(before16.install())
         elif part == "gclog":
             _log_gc_pauses()
+        elif part == "gccensus":
+            _census_at_slow_collections()
         elif part == "current":
             pass
         else:

@@ -36,8 +36,7 @@ from server.auth import COOKIE_LIFETIME, COOKIE_NAME, Authenticator, claimed_use
 from server.config import InterviewConfig, load_config
 from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
-from server.llm.ollama import OllamaInterviewer
-from server.llm.select import choose_interviewer, make_ollama
+from server.llm.select import AutoInterviewer, choose_interviewer, make_ollama, ollama_status
 from server.manager import Connection, Limits, SessionManager
 from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
 from server.runner import InterviewRunner, refilter_summary
@@ -84,7 +83,19 @@ def create_app(
         auth = Authenticator(store, await store.server_secret())
         chosen = interviewer
         reason = "given by the caller"
-        if chosen is None:
+        auto: AutoInterviewer | None = None
+        if chosen is None and settings.backend == "auto":
+            # Ollama is probed in the background: start-up never waits for it.
+            chosen = auto = AutoInterviewer(
+                settings,
+                lambda choice: manager.backend.update(
+                    name=choice.interviewer.name,
+                    label=choice.interviewer.label,
+                    reason=choice.reason,
+                ),
+            )
+            reason = auto.reason
+        elif chosen is None:
             choice = await choose_interviewer(settings)
             chosen, reason = choice.interviewer, choice.reason
         runner = InterviewRunner(store, chosen, interview_config)
@@ -95,8 +106,11 @@ def create_app(
             settings, interview_config, store, auth, chosen, runner, manager, limits
         )
         try:
-            async with manager.running():
+            async with manager.running(), anyio.create_task_group() as probing:
+                if auto is not None:
+                    probing.start_soon(auto.decide)
                 yield
+                probing.cancel_scope.cancel()
         finally:
             if interviewer is None:
                 await chosen.aclose()
@@ -216,8 +230,8 @@ async def healthz(request: Request) -> JSONResponse:
         "backend": services.manager.backend,
         "live_sessions": len(services.manager.live),
     }
-    if isinstance(services.interviewer, OllamaInterviewer):
-        status = await services.interviewer.probe()
+    status = await ollama_status(services.interviewer)
+    if status is not None:
         body["ollama"] = {
             "reachable": status.reachable,
             "model_present": status.model_present,
@@ -575,6 +589,10 @@ async def api_server(request: Request) -> Response:
         return user
     services = services_of(request)
     settings = services.settings
+    from server.llm.ollama import (
+        OllamaInterviewer,  # loaded lazily: the builtin backend never needs it
+    )
+
     probe_with = services.interviewer
     temporary = None
     if not isinstance(probe_with, OllamaInterviewer):

@@ -72,7 +72,7 @@ class Limits:
     idle_grace: float = 900.0
     max_generations: int = 1
     delta_interval: float = 0.025
-    delta_chars: int = 64
+    delta_chars: int = 1024
 
     def public(self, max_answer_length: int, autosave_ms: int) -> dict[str, Any]:
         return {
@@ -87,12 +87,19 @@ class Limits:
 
 
 class Outbox:
-    """A connection's bounded queue of encoded frames; overflow marks a slow consumer."""
+    """A connection's bounded queue of encoded frames; overflow marks a slow consumer.
+
+    It also knows whether its writer is idle (waiting in :meth:`get` with nothing queued),
+    so the delta batcher can send a piece at once to an idle socket and coalesce only while
+    a write is pending.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._frames: collections.deque[str] = collections.deque()
         self._ready = anyio.Event()
+        self._writer_waiting = False
+        self._idle_waiters: list[anyio.Event] = []
         self.overflowed = False
         self.closed = False
 
@@ -114,11 +121,36 @@ class Outbox:
             if self._frames:
                 return self._frames.popleft()
             self._ready = anyio.Event()
-            await self._ready.wait()
+            self._writer_waiting = True
+            self._wake_idle_waiters()
+            try:
+                await self._ready.wait()
+            finally:
+                self._writer_waiting = False
+
+    @property
+    def idle(self) -> bool:
+        """True when everything put so far has been written (or can never be)."""
+        if self.closed or self.overflowed:
+            return True
+        return self._writer_waiting and not self._frames
+
+    def notify_when_idle(self, event: anyio.Event) -> None:
+        """Set ``event`` the next time the writer has written everything it was given."""
+        if self.idle:
+            event.set()
+        else:
+            self._idle_waiters.append(event)
+
+    def _wake_idle_waiters(self) -> None:
+        waiters, self._idle_waiters = self._idle_waiters, []
+        for event in waiters:
+            event.set()
 
     def close(self) -> None:
         self.closed = True
         self._ready.set()
+        self._wake_idle_waiters()
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -149,20 +181,28 @@ class Generation:
 
 
 class DeltaBatcher:
-    """Coalesces streamed pieces: at most one frame per ``interval``, or one per ``max_chars``.
+    """Coalesces streamed pieces into deltas only while a write is pending.
 
-    A fast model's tokens become a few frames a second; a slow model's each go out at once.
-    The interval is counted from the previous frame, not from the first buffered piece: after
-    a quiet spell, a piece goes out on the next turn of the event loop (together with any
-    piece parsed in the same turn) instead of waiting a whole interval.
+    A piece goes out on the next turn of the event loop (joined with any piece parsed in the
+    same turn) when every connection watching the session has written all it was given. While
+    one of them is still writing, pieces are joined until the writes finish, at most
+    ``interval`` seconds (so a slow reader cannot hold back the others for longer), or until
+    ``max_chars`` are waiting. With nobody watching, pieces are joined for ``interval``. A slow
+    model's tokens each go out at once; a fast model's become one frame per write.
     """
 
-    def __init__(self, publish: Callable[[str], None], interval: float, max_chars: int) -> None:
+    def __init__(
+        self,
+        publish: Callable[[str], None],
+        interval: float,
+        max_chars: int,
+        watchers: Callable[[], Iterable[Outbox]] = tuple,
+    ) -> None:
         self.publish = publish
         self.interval = interval
         self.max_chars = max_chars
+        self.watchers = watchers
         self.buffer = ""
-        self._sent_at = float("-inf")  # anyio.current_time() of the last frame
         self._wake = anyio.Event()
 
     def add(self, text: str) -> None:
@@ -175,19 +215,38 @@ class DeltaBatcher:
     def flush(self) -> None:
         if self.buffer:
             text, self.buffer = self.buffer, ""
-            self._sent_at = anyio.current_time()
             self.publish(text)
 
     def drop(self) -> None:
         self.buffer = ""
 
+    def _busy_watchers(self) -> list[Outbox] | None:
+        """The watchers still writing, or None when nobody watches."""
+        outboxes = list(self.watchers())
+        if not outboxes:
+            return None
+        return [outbox for outbox in outboxes if not outbox.idle]
+
+    async def _until_written(self) -> None:
+        """Return once no watcher has a write pending, or after ``interval`` at most."""
+        busy = self._busy_watchers()
+        if busy == []:
+            return  # the common case at a model's pace: send at once
+        with anyio.move_on_after(self.interval):
+            while self.buffer and busy != []:
+                if busy is None:
+                    await anyio.sleep(self.interval)  # nobody watching: join for the interval
+                    return
+                drained = anyio.Event()
+                busy[0].notify_when_idle(drained)
+                await drained.wait()
+                busy = self._busy_watchers()
+
     async def run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
-            wait = self._sent_at + self.interval - anyio.current_time()
-            if wait > 0:
-                await anyio.sleep(wait)
+            await self._until_written()
             self.flush()
 
 
@@ -685,7 +744,12 @@ class SessionManager:
             generation.text += text
             live.publish("question.delta", question_id=generation.question_id, text=text)
 
-        batcher = DeltaBatcher(publish_delta, self.limits.delta_interval, self.limits.delta_chars)
+        batcher = DeltaBatcher(
+            publish_delta,
+            self.limits.delta_interval,
+            self.limits.delta_chars,
+            watchers=lambda: [connection.outbox for connection in live.subscribers],
+        )
         failure: Exception | None = None
         async with anyio.create_task_group() as group:
             group.start_soon(batcher.run)

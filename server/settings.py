@@ -16,6 +16,9 @@ from server.errors import ConfigError
 
 Backend = Literal["auto", "ollama", "builtin"]
 BACKENDS: tuple[Backend, ...] = ("auto", "ollama", "builtin")
+# Beyond this, generations wait in the server's queue anyway (Ollama runs a handful at once),
+# and every one holds an open HTTP connection to Ollama.
+MAX_GENERATIONS_CAP = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +75,11 @@ SETTINGS: tuple[Setting, ...] = (
         "login cookie; the server's own origin is always allowed.",
     ),
     Setting(
-        "max_generations", "1", "Questions generated at once; match Ollama's OLLAMA_NUM_PARALLEL."
+        "max_generations",
+        "1",
+        f"Questions generated at once (1 to {MAX_GENERATIONS_CAP}); match Ollama's "
+        "OLLAMA_NUM_PARALLEL. The rest wait in the server's queue; the HTTP pool to Ollama "
+        "is sized from it.",
     ),
     Setting("builtin_pace", "0.015", "Seconds between streamed words of the built-in interviewer."),
     Setting(
@@ -195,7 +202,7 @@ class Settings:
             "ollama_temperature": _positive_float,
             "builtin_pace": _positive_float,
             "ollama_num_ctx": _integer(512),
-            "max_generations": _integer(1),
+            "max_generations": _integer(1, MAX_GENERATIONS_CAP),
             "request_timeout": _positive_float,
             "keep_alive_timeout": _integer(1, 3600),
             "max_connections": _integer(0),

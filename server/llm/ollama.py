@@ -65,7 +65,7 @@ from server.interview.prompts import (
     question_messages,
 )
 from server.interview.question_bank import fallback_question
-from server.interview.question_lint import check_question
+from server.interview.question_lint import MAX_QUESTION_LENGTH, check_question
 from server.llm.base import BackendName
 from server.persona.draft import PersonaDraft
 
@@ -73,6 +73,13 @@ EXTRACTION_TEMPERATURE = 0.2
 # Below this share of our estimate, Ollama's prompt_eval_count means it dropped part of the
 # prompt (it truncates silently: ollama/ollama #3839, #17427).
 _FAR_BELOW = 0.6
+# Connections beyond the streamed questions: extractions, warm-ups and probes.
+SPARE_CONNECTIONS = 2
+# Idle connections kept open for reuse, at most. httpcore 1.0 walks every connection for every
+# idle one on each request event (quadratic) and polls each idle socket: with 100 kept alive
+# that cost a saturated server half its CPU per token (docs/benchmarks.md), far more than
+# reconnecting to Ollama over loopback.
+MAX_KEPT_ALIVE = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +105,8 @@ class _Attempt:
     text: str = ""
     done: ollama.ChatResponse | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
+    # Set when the reply ran past the question length limit and was cut off unread.
+    runaway: str | None = None
 
 
 def _canonical_model(name: str) -> str:
@@ -131,6 +140,12 @@ class OllamaInterviewer:
     Extraction is a non-streamed call constrained by a JSON schema, validated, repaired once,
     and replaced by the rule-based extractor when it still fails. ``client_kwargs`` go to
     ``httpx.AsyncClient`` (e.g. ``transport=``).
+
+    The HTTP pool holds ``max_streams`` (the server's ``max_generations``) plus
+    :data:`SPARE_CONNECTIONS` connections, up to :data:`MAX_KEPT_ALIVE` of them kept alive
+    between questions: the server's own limiter queues generations beyond that, so no request
+    ever waits inside httpx (whose pool rescans every waiting request on every change and
+    times them out after 5 s).
     """
 
     def __init__(
@@ -146,6 +161,7 @@ class OllamaInterviewer:
         keep_alive: str = "30m",
         seed: int | None = None,
         stop: Sequence[str] = (),
+        max_streams: int = 1,
         **client_kwargs: Any,
     ) -> None:
         self.model = model
@@ -155,6 +171,11 @@ class OllamaInterviewer:
         self.seed = seed
         self.stop = tuple(stop)
         self.question_deadline = question_deadline
+        pool_size = max_streams + SPARE_CONNECTIONS
+        kept_alive = min(pool_size, MAX_KEPT_ALIVE)
+        client_kwargs.setdefault(
+            "limits", httpx.Limits(max_connections=pool_size, max_keepalive_connections=kept_alive)
+        )
         self._client = ollama.AsyncClient(
             host=host,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=10, pool=5),
@@ -285,27 +306,33 @@ class OllamaInterviewer:
             options["stop"] = list(self.stop)
         return options
 
-    async def _next_chunk(
-        self, chunks: AsyncIterator[ollama.ChatResponse], deadline: float
-    ) -> ollama.ChatResponse | None:
-        # One cancel scope per await, never across a yield: the consumer's code runs between
-        # our yields and must not be cancelled by our deadline.
-        timed_out = LLMUnavailable(
+    def _timed_out(self) -> LLMUnavailable:
+        return LLMUnavailable(
             f"Ollama at {self.host} did not finish the question: timed out after "
             f"{self.question_deadline:g} s"
         )
-        remaining = deadline - anyio.current_time()
-        if remaining <= 0:
-            # A cancel scope only fires at a real suspension; buffered chunks never suspend.
-            raise timed_out
-        try:
-            with anyio.fail_after(remaining):
-                with self._door("streaming a question"):
-                    return await anext(chunks)
-        except StopAsyncIteration:
-            return None
-        except TimeoutError as exc:
-            raise timed_out from exc
+
+    async def _read_chunks(
+        self, chunks: AsyncIterator[ollama.ChatResponse], deadline: float
+    ) -> AsyncGenerator[ollama.ChatResponse, None]:
+        """The stream's chunks until it ends or the question deadline passes.
+
+        Per chunk this costs a clock comparison and one cancel scope around the read itself,
+        never around a yield: the consumer's code runs between our yields and must not be
+        cancelled by our deadline. The scope only matters when a read waits; a buffered
+        chunk never suspends, so the clock check is what catches a deadline passed meanwhile.
+        """
+        while True:
+            if anyio.current_time() >= deadline:
+                raise self._timed_out()
+            with anyio.CancelScope(deadline=deadline) as scope:
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                raise self._timed_out()
+            yield chunk
 
     async def _stream_attempt(
         self, messages: list[Message], deadline: float, attempt: _Attempt
@@ -313,7 +340,9 @@ class OllamaInterviewer:
         """Yield the question's text pieces as they arrive; fill in ``attempt``.
 
         Leading whitespace is dropped and trailing whitespace is held back until more text
-        follows, so the pieces always concatenate to the final (stripped) text.
+        follows, so the pieces always concatenate to the final (stripped) text. A reply that
+        runs past :data:`MAX_QUESTION_LENGTH` is rejected whatever follows, so reading stops
+        there and the upstream request is closed (Ollama stops generating).
         """
         with self._door("streaming a question"):
             stream = await self._client.chat(
@@ -327,20 +356,31 @@ class OllamaInterviewer:
         if not isinstance(stream, AsyncGenerator):  # pragma: no cover - ollama internals
             raise TypeError(f"expected an async generator from ollama, found {type(stream)!r}")
         held = ""
-        async with contextlib.aclosing(stream) as chunks:
-            while (chunk := await self._next_chunk(chunks, deadline)) is not None:
-                if chunk.done_reason == "load":
-                    continue
-                text = held + (chunk.message.content or "")
-                if not attempt.text:
-                    text = text.lstrip()
-                body = text.rstrip()
-                held = text[len(body) :]
-                if body:
-                    attempt.text += body
-                    yield body
-                if chunk.done:
-                    attempt.done = chunk
+        # One error translation for the whole loop: only our reads raise ollama/httpx errors.
+        with self._door("streaming a question"):
+            async with (
+                contextlib.aclosing(stream) as chunks,
+                contextlib.aclosing(self._read_chunks(chunks, deadline)) as reads,
+            ):
+                async for chunk in reads:
+                    if chunk.done_reason == "load":
+                        continue
+                    text = held + (chunk.message.content or "")
+                    if not attempt.text:
+                        text = text.lstrip()
+                    body = text.rstrip()
+                    held = text[len(body) :]
+                    if body:
+                        attempt.text += body
+                        yield body
+                    if chunk.done:
+                        attempt.done = chunk
+                    elif len(attempt.text) > MAX_QUESTION_LENGTH:
+                        attempt.runaway = (
+                            f"the question ran past {MAX_QUESTION_LENGTH} characters and was "
+                            "cut off there; keep it short and easy to read"
+                        )
+                        return
         if attempt.done is None:
             raise LLMStreamError(
                 f"Ollama at {self.host} ended the stream without its final chunk after "
@@ -350,6 +390,8 @@ class OllamaInterviewer:
             attempt.notes.append(note)
 
     def _problems(self, attempt: _Attempt, request: QuestionRequest) -> str | None:
+        if attempt.runaway is not None:
+            return attempt.runaway  # already rejected: the content checks would be wasted work
         reasons: list[str] = []
         if attempt.done is not None and attempt.done.done_reason == "length":
             reasons.append(
@@ -391,7 +433,7 @@ class OllamaInterviewer:
                 yield QuestionRestart(reasons[-1])
                 break
             problem = self._problems(attempt, request)
-            if problem is None and attempt.done is not None:
+            if problem is None and attempt.done is not None and attempt.runaway is None:
                 yield QuestionFinal(
                     attempt.text,
                     source="ollama",

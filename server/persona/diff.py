@@ -1,9 +1,11 @@
 """Item-level differences between two personas, each one reviewable and applicable on its own.
 
-:func:`diff` asks ``jsondiff`` which keys changed, object by object, and then compares lists
-itself, by item identity (:func:`~server.persona.schema.item_identity`) rather than by position:
-jsondiff would call ``{"value": "x"}`` → ``{"value": "z"}`` an update of item 0, while for a
-persona it is "remove value x, add value z". A matched item whose content changed is one
+:func:`diff` walks both documents together, descending only into subtrees that differ, and
+compares lists by item identity (:func:`~server.persona.schema.item_identity`) rather than by
+position: a positional diff (``jsondiff``'s) would call ``{"value": "x"}`` → ``{"value": "z"}``
+an update of item 0, while for a persona it is "remove value x, add value z"; and jsondiff's
+list diff is quadratic in the list's length (11.5 s on a 1 MiB ``core.json``, see
+``docs/benchmarks.md``). A matched item whose content changed is one
 ``update``; a matched item that changed place is an ``update`` with ``moved_to``.
 
 Paths (RFC 6901) point into the persona a change is read against: ``remove`` and ``update``
@@ -26,7 +28,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn
 
-import jsondiff
 from pydantic import BaseModel, ConfigDict
 
 from server.errors import ConflictError, CorruptFile, ValidationError
@@ -87,9 +88,8 @@ def diff(current: dict[str, Any], proposed: dict[str, Any]) -> list[Change]:
     stamp = proposed.get(_STAMP)
     old = {k: v for k, v in base.items() if k != _STAMP}
     new = {k: v for k, v in proposed.items() if k != _STAMP}
-    hint = jsondiff.diff(old, new, syntax="explicit", marshal=True)
     raws: list[_Raw] = []
-    _walk_dict(old, new, hint, (), (), raws)
+    _walk_dict(old, new, (), (), raws)
     changes = [_to_change(raw, stamp if isinstance(stamp, str) else None) for raw in raws]
     changes.sort(key=_sort_key)
     return changes
@@ -158,61 +158,28 @@ class _Raw:
     moved_to: str | None = None
 
 
-def _unescape(key: str) -> str:
-    # jsondiff's marshal escapes real keys that start with "$" by doubling the "$".
-    return key[1:] if key.startswith("$$") else key
-
-
-def _key_delta(
-    old: dict[str, Any], new: dict[str, Any], hint: Any
-) -> tuple[set[str], set[str], dict[str, Any]]:
-    """Inserted, deleted and updated keys (with jsondiff's sub-diff for each updated key)."""
-    if isinstance(hint, dict) and set(hint) <= {"$insert", "$delete", "$update"}:
-        inserted_raw = hint.get("$insert", {})
-        deleted_raw = hint.get("$delete", [])
-        updated_raw = hint.get("$update", {})
-        if (
-            isinstance(inserted_raw, dict)
-            and isinstance(deleted_raw, list)
-            and isinstance(updated_raw, dict)
-        ):
-            inserted = {_unescape(k) for k in inserted_raw}
-            deleted = {_unescape(k) for k in deleted_raw if isinstance(k, str)}
-            updated = {_unescape(k): v for k, v in updated_raw.items()}
-            if (
-                inserted == new.keys() - old.keys()
-                and deleted == old.keys() - new.keys()
-                and updated.keys() <= old.keys() & new.keys()
-            ):
-                return inserted, deleted, updated
-    # jsondiff replaced the object wholesale (no key in common): compare key by key.
-    common = {k: None for k in old if k in new and old[k] != new[k]}
-    return set(new.keys() - old.keys()), set(old.keys() - new.keys()), common
-
-
 def _walk_dict(
     old: dict[str, Any],
     new: dict[str, Any],
-    hint: Any,
     tokens: tuple[str | int, ...],
     ids: tuple[IdToken, ...],
     out: list[_Raw],
 ) -> None:
-    inserted, deleted, updated = _key_delta(old, new, hint)
+    # Equal subtrees are skipped by one (C-speed) comparison; only what differs is walked.
     for key, value in old.items():
         here, here_ids = (*tokens, key), (*ids, key)
-        if key in deleted:
+        if key not in new:
             out.append(_Raw(here, here_ids, "remove", value, None, in_list=False))
-        elif key in updated:
+        elif value != new[key]:
             before, after = value, new[key]
             if isinstance(before, dict) and isinstance(after, dict):
-                _walk_dict(before, after, updated[key], here, here_ids, out)
+                _walk_dict(before, after, here, here_ids, out)
             elif isinstance(before, list) and isinstance(after, list):
                 _walk_list(before, after, here, here_ids, out)
-            elif before != after:
+            else:
                 out.append(_Raw(here, here_ids, "update", before, after, in_list=False))
     for key, value in new.items():
-        if key in inserted:
+        if key not in old:
             out.append(_Raw((*tokens, key), (*ids, key), "add", None, value, in_list=False))
 
 

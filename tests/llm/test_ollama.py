@@ -14,6 +14,7 @@ import pytest
 
 from server.config import Category, default_config
 from server.errors import (
+    ConfigError,
     LLMBusy,
     LLMError,
     LLMStreamError,
@@ -36,8 +37,11 @@ from server.interview.prompts import (
     extraction_schema,
     question_messages,
 )
+from server.interview.question_lint import MAX_QUESTION_LENGTH
 from server.llm.base import Interviewer
-from server.llm.ollama import OllamaInterviewer
+from server.llm.ollama import SPARE_CONNECTIONS, OllamaInterviewer
+from server.llm.select import make_ollama
+from server.settings import Settings
 from tests.fake_ollama import DEFAULT_MODEL, FakeOllama, Reply, unused_port
 
 CONFIG = default_config()
@@ -258,6 +262,30 @@ async def test_a_question_cut_off_at_the_length_limit_is_retried(
     [restart] = [event for event in events if isinstance(event, QuestionRestart)]
     assert "cut off at the length limit" in restart.reason
     assert final_of(events).text == GOOD
+
+
+async def test_a_runaway_reply_is_cut_at_the_length_limit(
+    fake_ollama: FakeOllama, interviewer: OllamaInterviewer
+) -> None:
+    # 400 words of about 8 characters: far past the 350-character limit for a question.
+    runaway = " ".join(f"word{index:03d}" for index in range(400)) + "?"
+    fake_ollama.script(Reply(runaway, token_delay=0.002))
+    fake_ollama.reply(GOOD)
+    events = await collect(interviewer.stream_question(question_request()))
+
+    restart_at = next(i for i, e in enumerate(events) if isinstance(e, QuestionRestart))
+    first_attempt = "".join(e.text for e in events[:restart_at] if isinstance(e, QuestionDelta))
+    assert MAX_QUESTION_LENGTH < len(first_attempt) <= MAX_QUESTION_LENGTH + len("word000 ")
+    assert runaway.startswith(first_attempt)
+    restart = events[restart_at]
+    assert isinstance(restart, QuestionRestart) and "ran past 350 characters" in restart.reason
+    assert final_of(events).text == GOOD
+    # The first request was closed at the cut, not read to its end.
+    [disconnect] = await fake_ollama.wait_for_disconnects(1)
+    assert disconnect.path == "/api/chat" and disconnect.request_index == 0
+    assert disconnect.chunks_sent < 400
+    retry = fake_ollama.chat_requests[1]
+    assert "ran past 350 characters" in retry["messages"][-1]["content"]
 
 
 async def test_a_failed_retry_falls_back_instead_of_raising(
@@ -609,3 +637,36 @@ async def test_a_plausible_prompt_eval_count_adds_no_note(
     fake_ollama.script(Reply(json.dumps(EXTRACTED), prompt_eval_count=int(estimate * 0.8)))
     result = await interviewer.extract(extraction_request())
     assert result.notes == ()
+
+
+# -- the connection pool --------------------------------------------------------------------
+
+
+@pytest.mark.timeout(20)
+async def test_the_http_pool_follows_max_generations(fake_ollama: FakeOllama) -> None:
+    settings = Settings(ollama_host=fake_ollama.url, ollama_model=DEFAULT_MODEL, max_generations=2)
+    llm = make_ollama(settings)
+    pool_size = settings.max_generations + SPARE_CONNECTIONS
+    for _ in range(pool_size + 3):
+        fake_ollama.script(Reply(GOOD, token_delay=0.15))  # about 2 s per question
+    try:
+        async with anyio.create_task_group() as group:
+            for _ in range(pool_size + 3):
+                group.start_soon(collect, llm.stream_question(question_request()))
+            for _ in range(250):  # up to 5 s for the first requests to arrive
+                if len(fake_ollama.chat_requests) >= pool_size:
+                    break
+                await anyio.sleep(0.02)
+            await anyio.sleep(0.3)
+            # The pool is full: the others wait for a connection instead of opening one.
+            assert len(fake_ollama.chat_requests) == pool_size
+        assert len(fake_ollama.chat_requests) == pool_size + 3
+    finally:
+        await llm.aclose()
+
+
+def test_max_generations_is_capped_with_a_clear_error() -> None:
+    with pytest.raises(
+        ConfigError, match=r"max_generations: expected a whole number from 1 to 100"
+    ):
+        Settings.from_sources({"PERSONAGEN_MAX_GENERATIONS": "300"})

@@ -127,6 +127,28 @@ def test_duplicate_items_pair_up_in_order() -> None:
     assert (change.kind, change.path, change.old) == ("remove", "/personality/aesthetic/1", "Plain")
 
 
+def test_the_diff_of_a_long_list_is_exact() -> None:
+    core = metahuman_core()
+    core["personality"]["interests"] = [f"interest {n:04d}" for n in range(3000)]
+    proposed = normalize_persona(core)
+    interests = proposed["personality"]["interests"]
+    del interests[2500]  # remove one near the end
+    interests.insert(10, "interest new")  # add one near the front
+    interests.append(interests.pop(1001))  # move "interest 1000" to the end
+    interests[20] = "Interest 0019"  # the same identity (case-insensitive): a change in place
+    changes = diff(core, proposed)
+    assert [(c.kind, c.path, c.moved_to) for c in changes] == [
+        ("add", "/personality/interests/10", None),
+        ("update", "/personality/interests/19", None),
+        ("update", "/personality/interests/1000", "/personality/interests/2999"),
+        ("remove", "/personality/interests/2500", None),
+    ]
+    assert apply_changes(core, changes, _ids(changes)) == proposed
+    only_the_move = [c.id for c in changes if c.moved_to is not None]
+    moved = apply_changes(core, changes, only_the_move)["personality"]["interests"]
+    assert moved[-1] == "interest 1000" and len(moved) == 3000
+
+
 def test_keys_starting_with_dollar_are_diffed_like_any_key() -> None:
     core = metahuman_core()
     proposed = _with(core, **{"$schema": "v2", "$insert": 1})

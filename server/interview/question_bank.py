@@ -57,14 +57,8 @@ from server.interview.extract_rules import extract_persona
 from server.interview.model import ExtractionRequest, QuestionRequest, Turn
 from server.interview.question_lint import check_question, question_sentence
 from server.interview.sensitive import looks_like_instruction, special_categories
-from server.interview.text import has_name, split_sentences, without_named_relations
+from server.interview.text import has_name, split_sentences, without_named_relations, word_set
 from server.persona.draft import GoalItem, ValueItem
-
-
-def _words(text: str) -> frozenset[str]:
-    """A set of words written as one whitespace-separated block (easier to read and edit)."""
-    return frozenset(text.split())
-
 
 # --------------------------------------------------------------------------------------------
 # The bank
@@ -177,7 +171,7 @@ _LEADING_FILLER = re.compile(
     r"i feel like|maybe|perhaps|probably)\b[,\s]*)+",
     re.IGNORECASE,
 )
-_BAD_START = _words(
+_BAD_START = word_set(
     """
     because which that if although though who where and or but so when while whereas unless
     until what how why that's there's it's of to for with
@@ -424,7 +418,7 @@ def double_sided_reflection(
 # Refused topics
 # --------------------------------------------------------------------------------------------
 
-_STOPWORDS = _words(
+_STOPWORDS = word_set(
     """
     a an the and or but if then so of to in on at for from with about as by into over under
     is are was were be been being am do does did have has had can could would will should
@@ -465,7 +459,7 @@ def _stems(text: str) -> set[str]:
 
 
 # Words too common in reflections to make two clauses about the same thing.
-_NOT_TOPICAL = _words(
+_NOT_TOPICAL = word_set(
     """
     youre youve youd youll yourself people say says said tell told also want wanted like
     love get got going go keep kept know knew think thought need needed try trying year

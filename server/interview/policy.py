@@ -8,7 +8,8 @@ wander off, and the interview never loops:
 * **Never three in a row**: no topic is asked more than :data:`MAX_IN_A_ROW` times in a row;
   a topic whose last question was skipped or declined, or whose last answer taught nothing,
   is not asked next either. Only when no other topic is left may it come back.
-* **Lower priority, not a ban**: among the other topics, the uncovered come first; then the
+* **Lower priority, not a ban**: among the other topics, the uncovered come first (a topic
+  whose questions went nowhere :data:`FRUITLESS_TO_SET_ASIDE` times ranks with the covered ones); then the
   fewest declines (skips and "I'd rather not say" answers), the fewest answers that taught
   nothing, a topic whose question bank still has questions, the lowest coverage, the one
   asked longest ago, and the config's order.
@@ -21,13 +22,16 @@ import dataclasses
 import re
 
 from server.config import BaselineQuestion, Category, InterviewConfig
-from server.interview.extract_rules import extract_persona
+from server.interview.extract_rules import extract_persona, understood_keys
 from server.interview.model import ExtractionRequest, QuestionRequest, Turn
 from server.interview.question_bank import bank_left
 from server.interview.session import Session
 from server.interview.summary import PlannedSummary, plan_summary
 
 MAX_IN_A_ROW = 2
+# Questions that went nowhere (declined, or answered with nothing about the topic) after
+# which a topic ranks with the covered ones: asking it first again would only loop.
+FRUITLESS_TO_SET_ASIDE = 2
 
 # An answer that declines the question: short and saying so.
 _DECLINE = re.compile(
@@ -51,14 +55,19 @@ _TAUGHT_LIMIT = 4096
 
 
 def taught_something(turn: Turn, config: InterviewConfig) -> bool:
-    """Whether the rule extractor understood anything from this one answer."""
+    """Whether the rule extractor understood something about the turn's own topic from it.
+
+    An answer about another topic (a batch leftover, a person who drifts) teaches this topic
+    nothing, so it does not keep the topic first.
+    """
     if not turn.answered or not turn.answer:
         return False
     key = (turn, id(config))
     known = _TAUGHT.get(key)
     if known is None:
         request = ExtractionRequest("policy", (turn,), config)
-        known = _TAUGHT[key] = not extract_persona(request).is_empty()
+        understood = understood_keys(extract_persona(request))
+        known = _TAUGHT[key] = any(category == turn.category for category, _ in understood)
         if len(_TAUGHT) > _TAUGHT_LIMIT:
             _TAUGHT.popitem(last=False)
     return known
@@ -138,9 +147,10 @@ def next_category(session: Session, config: InterviewConfig) -> Category:
 
     def key(category: Category) -> tuple[int, ...]:
         item, status = progress.of(category), statuses[category]
+        set_aside = status.declined + status.dry >= FRUITLESS_TO_SET_ASIDE
         return (
             1 if blocked(category) else 0,
-            1 if item.covered else 0,
+            1 if item.covered or set_aside else 0,
             status.declined,
             status.dry,
             0 if bank_left(category, asked) else 1,

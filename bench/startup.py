@@ -96,27 +96,27 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     sources = [("this checkout", ROOT)]
     if args.source:
         sources.append((f"{args.source}", Path(args.source).resolve()))
-    results = []
+    results: list[dict[str, Any]] = []
     for label, backend, ollama in CASES:
-        for name, source in sources:
-            samples: list[float] = []
-            missed = 0
-            for _ in range(args.runs):  # alternating sources would be fairer; cases are short
+        rows: list[dict[str, Any]] = [
+            {
+                "backend": label,
+                "ollama": "refuses connections" if ollama == "closed" else "never answers",
+                "server": name,
+                "samples": [],
+                "missed": 0,
+            }
+            for name, _ in sources
+        ]
+        for _ in range(args.runs):  # the sources alternate, run after run
+            for row, (_, source) in zip(rows, sources, strict=True):
                 with ollama_port(ollama) as host:
                     found = time_to_healthy(source, backend, host, args.limit)
                 if found is None:
-                    missed += 1
+                    row["missed"] += 1
                 else:
-                    samples.append(found)
-            results.append(
-                {
-                    "backend": label,
-                    "ollama": "refuses connections" if ollama == "closed" else "never answers",
-                    "server": name,
-                    "samples": samples,
-                    "missed": missed,
-                }
-            )
+                    row["samples"].append(found)
+        results += rows
     return results
 
 

@@ -9,8 +9,8 @@ wander off, and the interview never loops:
   a topic whose last question was skipped or declined, or whose last answer taught nothing,
   is not asked next either. Only when no other topic is left may it come back.
 * **Lower priority, not a ban**: among the other topics, the uncovered come first (a topic
-  whose questions went nowhere :data:`FRUITLESS_TO_SET_ASIDE` times ranks with the covered ones); then the
-  fewest declines (skips and "I'd rather not say" answers), the fewest answers that taught
+  whose questions went nowhere :data:`FRUITLESS_TO_SET_ASIDE` times ranks with the covered
+  ones); then the fewest declines (skips and "I'd rather not say" answers), the fewest answers that taught
   nothing, a topic whose question bank still has questions, the lowest coverage, the one
   asked longest ago, and the config's order.
 """

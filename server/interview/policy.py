@@ -10,9 +10,9 @@ wander off, and the interview never loops:
   is not asked next either. Only when no other topic is left may it come back.
 * **Lower priority, not a ban**: among the other topics, the uncovered come first (a topic
   whose questions went nowhere :data:`FRUITLESS_TO_SET_ASIDE` times ranks with the covered
-  ones); then the fewest declines (skips and "I'd rather not say" answers), the fewest answers that taught
-  nothing, a topic whose question bank still has questions, the lowest coverage, the one
-  asked longest ago, and the config's order.
+  ones); then the fewest declines (skips and "I'd rather not say" answers), the fewest
+  answers that taught nothing, a topic whose question bank still has questions, the lowest
+  coverage, the one asked longest ago, and the config's order.
 """
 
 from __future__ import annotations

@@ -139,6 +139,8 @@ def name_spans(text: str, sentence_start: bool) -> list[tuple[int, int]]:
             lowered = word.lower()
             if (
                 lowered in _COMMON_STARTERS
+                # A contraction of a starter ("You're", "That's", "We've") is no name either.
+                or lowered.split("'")[0] in _COMMON_STARTERS
                 or lowered.endswith(_NAME_SUFFIXES)
                 or (word.isupper() and len(word) > 1)
             ):

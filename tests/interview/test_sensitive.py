@@ -57,6 +57,18 @@ def test_acronyms_and_number_words_are_not_names() -> None:
     assert has_name("I told Priya about it.")
 
 
+def test_a_sentence_opening_contraction_is_not_a_name() -> None:
+    # An interviewer's reflection opens "You're saying ..."; redacting it as a name would
+    # mark a turn of a plain interview as holding someone else's name.
+    assert not has_name("You're saying the work comes first.", sentence_start=True)
+    assert not has_name("That's where it started.", sentence_start=True)
+    assert has_name("Marta's kitchen is where it started.", sentence_start=True)
+    assert redact("You're saying you like quiet mornings.") == (
+        "You're saying you like quiet mornings.",
+        (),
+    )
+
+
 def test_without_named_relations_keeps_the_role() -> None:
     assert (
         without_named_relations("My grandfather Kofi taught me to fix bicycles.")

@@ -117,14 +117,19 @@ def test_first_interview_asks_the_name_and_strategies_explain_an_empty_persona(
     expect(page.locator("#diff-box")).to_have_attribute("data-strategy", "append")
     expect(note).to_contain_text("Merge, Replace and Append all give the same result")
 
-    # The training prompt uses the name, not the login.
+    # The training prompt uses the name, not the login: apply, then write the training data.
+    page.locator("#apply-button").click()
+    page.locator("#review-result").get_by_role("button", name="Done").click()
+    page.get_by_role("button", name="Review the training data").click()
+    page.locator("#training-write").click()
+    expect(page.locator("#training-result")).to_contain_text("written to")
+    page.locator("#training-dialog").get_by_role("button", name="Close").click()
     training = next((profiles / "alice" / "memory" / "training" / "persona").glob("*.jsonl"))
     first = json.loads(training.read_text(encoding="utf-8").splitlines()[0])
     assert "Sam Rivera" in json.dumps(first)
     assert "You are alice" not in json.dumps(first)
 
     # Renaming later, in "Your persona".
-    page.locator("#review-close").click()
     page.get_by_role("tab", name="Your persona").click()
     page.get_by_label("Your name, as your persona uses it").fill("Sam R.")
     page.get_by_role("button", name="Save name").click()

@@ -491,6 +491,7 @@ class LiveSession:
                         text=resolution.text or None,
                         crisis=resolution.crisis,
                     )
+                    progress_changed = True  # a confirmed item counts more
                 case Applied(application=application):
                     self.publish(
                         "session.applied",

@@ -269,7 +269,23 @@ class Session(BaseModel):
         return closed
 
     def progress(self, config: InterviewConfig) -> Progress:
-        return compute_progress(self.closed_questions(), config)
+        return compute_progress(self.closed_questions(), config, self.confirmed_items())
+
+    def confirmed_items(self) -> dict[Category, int]:
+        """Per topic, how many understood items the person confirmed in a summary of that topic.
+
+        A summary before finishing spans several topics and its items are not told apart, so
+        only one-topic summaries count.
+        """
+        confirmed: dict[Category, int] = {}
+        for summary in self.summaries:
+            resolution = self.resolutions.get(summary.id)
+            if resolution is None or resolution.verdict != "confirmed":
+                continue
+            if len(summary.categories) == 1:
+                [category] = summary.categories
+                confirmed[category] = confirmed.get(category, 0) + len(summary.items)
+        return confirmed
 
     def turns(self) -> tuple[Turn, ...]:
         """The interview as backends may see it: crisis turns left out entirely."""

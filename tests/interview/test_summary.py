@@ -187,3 +187,19 @@ def test_summary_phrases_are_second_person_and_grouped_by_kind() -> None:
         "right now you're focused on restoring an old dresser and a quilt for your niece",
     )
     assert planned.text == f"So far I have: {planned.items[0]}. Did I get that right?"
+
+
+def test_a_confirmed_summary_counts_towards_its_topics_coverage() -> None:
+    session = Session.new("s", "alice", T0)
+    journal: list[dict[str, object]] = []
+    answered(session, "values", "Patience matters a great deal to me.", journal)
+    before = session.progress(CONFIG).of("values").percent
+    assert 0 < before < 100
+    commit(
+        session,
+        session.offer_summary(("values",), "So far I have: patience.", ("patience",), ("q1",), T0),
+        journal,
+    )
+    assert session.progress(CONFIG).of("values").percent == before  # offered is not confirmed
+    commit(session, session.resolve_summary("s1", "r1", None, T0, CONFIG), journal)
+    assert session.progress(CONFIG).of("values").percent > before

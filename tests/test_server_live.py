@@ -81,7 +81,9 @@ async def test_whole_interview_over_the_socket(
 
         await client.request("training.review", session_id=session_id)
         review = await next_of(client, "training.ready")
-        assert [turn["decision"] for turn in review["turns"]] == ["keep"] * answered, json.dumps(review["turns"])
+        assert [turn["decision"] for turn in review["turns"]] == ["keep"] * answered, json.dumps(
+            review["turns"]
+        )
         exported = await client.request("training.export", session_id=session_id)
 
     core = json.loads((profiles / "alice" / "persona" / "core.json").read_text())

@@ -57,7 +57,13 @@ from server.interview.extract_rules import extract_persona
 from server.interview.model import ExtractionRequest, QuestionRequest, Turn
 from server.interview.question_lint import check_question, question_sentence
 from server.interview.sensitive import looks_like_instruction, special_categories
-from server.interview.text import has_name, split_sentences, without_named_relations, word_set
+from server.interview.text import (
+    has_name,
+    second_person,
+    split_sentences,
+    without_named_relations,
+    word_set,
+)
 from server.persona.draft import GoalItem, ValueItem
 
 # --------------------------------------------------------------------------------------------
@@ -191,23 +197,6 @@ _FINITE = re.compile(
     r"goes|went|brings|brought|needs|needed|does|did|can|could|will|would|should)\b",
     re.IGNORECASE,
 )
-_PRONOUNS = re.compile(
-    r"\b(i'm|i've|i'd|i'll|i am|i wasn't|i was|i|me|my|mine|myself)\b", re.IGNORECASE
-)
-_SECOND_PERSON = {
-    "i'm": "you're",
-    "i've": "you've",
-    "i'd": "you'd",
-    "i'll": "you'll",
-    "i am": "you are",
-    "i was": "you were",
-    "i wasn't": "you weren't",
-    "i": "you",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "myself": "yourself",
-}
 _CONTRAST = re.compile(r"\s*,?\s+(?:but|although|though|yet|even though|whereas)\s+", re.IGNORECASE)
 
 # A double-sided reflection sets two things the person said side by side; a link connects the
@@ -217,10 +206,6 @@ LINK_TEMPLATES: tuple[str, ...] = tuple(_REFLECTIONS.link)
 # A restatement starts with the person as subject, so it reads as a whole sentence.
 _SUBJECT_START = re.compile(r"^(?:i|i'm|i've|i'd|i'll|my|me)\b", re.IGNORECASE)
 _MIN_RESTATED_SUBSTANCE = 2
-
-
-def _to_second_person(clause: str) -> str:
-    return _PRONOUNS.sub(lambda match: _SECOND_PERSON[match.group(1).lower()], clause)
 
 
 def _straight(text: str) -> str:
@@ -338,7 +323,7 @@ def _usable_clause(
         return None
     if standalone and _ANAPHORA.search(stripped):
         return None
-    converted = _to_second_person(stripped)
+    converted = second_person(stripped)
     return converted[0].lower() + converted[1:]
 
 
@@ -642,7 +627,7 @@ _OUR_TO_YOUR = {"we": "you", "our": "your", "ours": "yours", "us": "you", "ourse
 def _phrase(text: str) -> str | None:
     """An extracted phrase in the second person, short and safe to say back, or None."""
     plain = _OUR.sub(lambda m: _OUR_TO_YOUR[m.group(1).lower()], _straight(text).strip())
-    short = _short(_to_second_person(plain.rstrip(".!?;:,")))
+    short = _short(second_person(plain.rstrip(".!?;:,")))
     if short is None or not safe_to_echo(short) or _OTHER_PERSON_THIRD.search(short):
         return None
     return short[:1].lower() + short[1:]

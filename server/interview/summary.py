@@ -28,6 +28,7 @@ from server.interview.coverage import CATEGORY_NOUNS
 from server.interview.echo import safe_to_echo
 from server.interview.extract_rules import extract_persona
 from server.interview.model import ExtractionRequest, Turn
+from server.interview.text import second_person
 from server.persona.draft import DraftItem, GoalItem, PersonaDraft, TextItem, ValueItem
 
 MAX_ITEMS = 4
@@ -42,31 +43,6 @@ class PlannedSummary:
     text: str
     items: tuple[str, ...]
     covers: tuple[str, ...]
-
-
-_FIRST_TO_SECOND = {
-    "i'm": "you're",
-    "i've": "you've",
-    "i'd": "you'd",
-    "i'll": "you'll",
-    "i am": "you are",
-    "i was": "you were",
-    "i": "you",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "myself": "yourself",
-    "we": "you",
-    "our": "your",
-    "us": "you",
-}
-_PRONOUN = re.compile(r"\b(i'm|i've|i'd|i'll|i am|i was|i|me|my|mine|myself)\b", re.IGNORECASE)
-
-
-def second_person(text: str) -> str:
-    """First person to second person ("my team" -> "your team", "I moved" -> "you moved")."""
-    straight = text.replace("\u2019", "'")
-    return _PRONOUN.sub(lambda m: _FIRST_TO_SECOND[m.group(1).lower()], straight)
 
 
 def _join(words: Sequence[str]) -> str:

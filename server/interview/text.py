@@ -80,6 +80,30 @@ def negated_before(text: str, start: int, window: int = 4) -> bool:
     return False
 
 
+_FIRST_PERSON = re.compile(
+    r"\b(i'm|i've|i'd|i'll|i am|i wasn't|i was|i|me|my|mine|myself)\b", re.IGNORECASE
+)
+_SECOND_PERSON = {
+    "i'm": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "i am": "you are",
+    "i was": "you were",
+    "i wasn't": "you weren't",
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+}
+
+
+def second_person(text: str) -> str:
+    """First person to second ("my team" -> "your team", "I wasn't" -> "you weren't")."""
+    return _FIRST_PERSON.sub(lambda match: _SECOND_PERSON[match.group(1).lower()], straighten(text))
+
+
 # -- names ----------------------------------------------------------------------------------
 
 _ALLOWED_CAPITALS = word_set(

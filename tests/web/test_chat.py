@@ -133,7 +133,13 @@ def test_enter_sends_and_the_composer_stays_in_view_after_12_answers(
     expect(answer_bubble).to_contain_text("First line of my answer\nsecond line of it")
     # The line break is kept as text, not markup: two lines on screen, no <br> from the answer.
     assert answer_bubble.evaluate("node => node.querySelectorAll('br').length") == 0
-    assert answer_bubble.evaluate("node => node.getBoundingClientRect().height") > 40
+    # Two lines tall once laid out (the log may redraw the bubble as the next frames arrive).
+    page.wait_for_function(
+        """() => {
+            const node = document.querySelector('#log li[data-question-id="q1"] .bubble.answer');
+            return node !== null && node.getBoundingClientRect().height > 40;
+        }"""
+    )
 
     for number in range(2, 13):
         send_with_enter(page, f"Answer number {number}: {ANSWER}")

@@ -112,3 +112,14 @@ def test_the_real_classifier_catches_a_paraphrase_the_rules_miss() -> None:
     assert not detect_crisis(
         "Our old dog passed in the summer and we planted a tree for him."
     ).crisis
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "My grandmother's songs shouldn't die with her generation, so I record them.",
+        "Hospice work taught me that dying takes longer than people expect.",
+    ],
+)
+def test_sayings_about_dying_in_general_do_not_pause(ordinary: str) -> None:
+    assert not detect_crisis_by_rules(ordinary).crisis

@@ -123,3 +123,12 @@ def test_the_real_classifier_catches_a_paraphrase_the_rules_miss() -> None:
 )
 def test_sayings_about_dying_in_general_do_not_pause(ordinary: str) -> None:
     assert not detect_crisis_by_rules(ordinary).crisis
+
+
+def test_a_past_episode_said_to_be_well_behind_does_not_pause() -> None:
+    assert not detect_crisis_by_rules(
+        "I hurt myself at school, but I'm doing really well and proud of how far I've come."
+    ).crisis
+    assert detect_crisis_by_rules(
+        "I hurt myself at school and last night I started cutting myself again."
+    ).crisis

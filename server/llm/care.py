@@ -32,12 +32,15 @@ log = logging.getLogger(__name__)
 
 EXTRA = "personagen[care]"
 MODEL_NAME = "all-MiniLM-L6-v2"
-# Chosen on tuning data only (docs/quality.md, crisis section): fitted without round eight of
-# the battery, the union caught 87.5 % of it at 0.75 (the rules alone 48 %), but 0.75 paused
-# four tuning personas' ordinary answers; 0.85 pauses none of them.
-UNCERTAIN_AT = 0.85
+# Chosen on tuning data only (docs/quality.md, crisis section): fitted without rounds eight and
+# nine of the battery, the union caught 85 % of them (the rules alone 50 %) for 7 % false
+# alarms; cross-validated over the tuning personas, 5 of 29 ordinary interviews would pause.
+UNCERTAIN_AT = 0.75
 CRISIS_AT = 0.95
 REGULARIZATION = 4.0
+# A sentence counts only when its nearest crisis example is about as close as its nearest
+# ordinary one: the regression alone pauses ordinary remarks it has no neighbour for.
+NEIGHBOUR_MARGIN = -0.05
 
 Encoder = Callable[[list[str]], Any]
 """Texts to an (n, d) array of unit-length embeddings."""
@@ -55,7 +58,8 @@ class TrainingSet:
 
 
 def tuning_training_set() -> TrainingSet:
-    """The tuning crisis battery plus the tuning personas' ordinary answers (never held-out)."""
+    """The tuning crisis battery plus the tuning personas' ordinary answers and filler remarks
+    (never the held-out ones)."""
     data = resources.files("server.eval").joinpath("data")
     battery = json.loads(data.joinpath("crisis_battery.json").read_text("utf-8"))
     ordinary = list(battery["not_crisis"])
@@ -64,6 +68,7 @@ def tuning_training_set() -> TrainingSet:
         if entry.name.endswith(".json"):
             persona = json.loads(entry.read_text("utf-8"))
             ordinary += [said for item in persona["statements"] for said in item["say"]]
+            ordinary += persona.get("filler", [])
     return TrainingSet(tuple(battery["crisis"]), tuple(ordinary))
 
 
@@ -79,18 +84,26 @@ class CareModel:
         # Answers are read sentence by sentence too, so ordinary sentences are taught as such
         # ("Being reliable." alone must not look like a crisis); crisis examples stay whole.
         ordinary = list(dict.fromkeys(u for text in training.ordinary for u in _units(text)))
-        texts = [*training.crisis, *ordinary]
-        labels = [1] * len(training.crisis) + [0] * len(ordinary)
+        crisis_vectors = encode(list(training.crisis))
+        ordinary_vectors = encode(ordinary)
+        self._crisis_vectors, self._ordinary_vectors = crisis_vectors, ordinary_vectors
+        labels = [1] * len(crisis_vectors) + [0] * len(ordinary_vectors)
         self._classifier = LogisticRegression(
             C=REGULARIZATION, class_weight="balanced", max_iter=2000
-        ).fit(encode(texts), labels)
+        ).fit([*crisis_vectors, *ordinary_vectors], labels)
 
     def probability(self, text: str) -> float:
-        """The highest crisis probability over the answer and its sentences."""
+        """The highest crisis probability over the answer and its sentences, counting only
+        those whose nearest crisis example is about as close as their nearest ordinary one."""
         units = _units(text)
         if not units or not units[0]:
             return 0.0
-        return float(self._classifier.predict_proba(self._encode(units))[:, 1].max())
+        vectors = self._encode(units)
+        probabilities = self._classifier.predict_proba(vectors)[:, 1]
+        nearest_crisis = (vectors @ self._crisis_vectors.T).max(axis=1)
+        nearest_ordinary = (vectors @ self._ordinary_vectors.T).max(axis=1)
+        agreed = nearest_crisis - nearest_ordinary >= NEIGHBOUR_MARGIN
+        return float((probabilities * agreed).max())
 
     def __call__(self, text: str) -> Level:
         probability = self.probability(text)

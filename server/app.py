@@ -36,6 +36,7 @@ from server.auth import COOKIE_LIFETIME, COOKIE_NAME, Authenticator, claimed_use
 from server.config import InterviewConfig, load_config
 from server.errors import ConflictError, NotFound, PersonagenError, ValidationError
 from server.llm.base import Interviewer
+from server.llm.care import care_status, start_care_model
 from server.llm.select import AutoInterviewer, choose_interviewer, make_ollama, ollama_status
 from server.manager import Connection, Limits, SessionManager
 from server.persona.schema import dump_persona, empty_persona, normalize_persona, persona_name
@@ -72,8 +73,13 @@ def create_app(
     config: InterviewConfig | None = None,
     limits: Limits | None = None,
     web_dir: Path | None = None,
+    crisis_model: bool | None = None,
 ) -> Starlette:
-    """Build the app. ``interviewer`` overrides the backend choice (tests, embedding)."""
+    """Build the app. ``interviewer`` overrides the backend choice (tests, embedding).
+
+    ``crisis_model`` loads the learned crisis screen in the background (``personagen[care]``);
+    by default it does when the interviewer is chosen from the settings, not given.
+    """
     limits = limits or Limits(max_generations=settings.max_generations)
 
     @asynccontextmanager
@@ -102,6 +108,8 @@ def create_app(
         manager = SessionManager(runner, limits)
         manager.backend["reason"] = reason
         log.info("interviewer: %s (%s)", chosen.label, reason)
+        if crisis_model if crisis_model is not None else interviewer is None:
+            start_care_model()
         app.state.services = Services(
             settings, interview_config, store, auth, chosen, runner, manager, limits
         )
@@ -610,6 +618,7 @@ async def api_server(request: Request) -> Response:
     return JSONResponse(
         {
             "backend": services.manager.backend,
+            "crisis_detector": care_status(),
             "ollama": {
                 "host": settings.ollama_host,
                 "model": settings.ollama_model,

@@ -39,6 +39,7 @@ from server.eval.scorecard import (
 )
 from server.llm.base import Interviewer
 from server.llm.builtin import BuiltinInterviewer
+from server.llm.care import install_care_model
 from server.llm.ollama import OllamaInterviewer
 from server.settings import SETTINGS
 
@@ -244,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     started = time.monotonic()
+    print(f"personagen eval: crisis detector: {install_care_model()}", file=sys.stderr)
     if args.personas is None and not load_splits()["heldout"]:
         print(
             "personagen eval: no held-out personas (server/eval/data/heldout/personas/ is "

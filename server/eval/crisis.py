@@ -24,7 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from server.interview.crisis import CrisisAssessment, detect_crisis
+from server.interview.crisis import CrisisAssessment, detect_crisis, use_learned_screen
+from server.llm.care import install_care_model
 
 RECALL_BAR = 0.95
 FALSE_POSITIVE_BAR = 0.10
@@ -112,9 +113,11 @@ def _row(result: BatteryScore) -> str:
     )
 
 
-def report(held_out: BatteryScore | None, tuning: BatteryScore) -> str:
+def report(held_out: BatteryScore | None, tuning: BatteryScore, detector: str = "") -> str:
     """The Markdown report: held-out headline, tuning beside it, and the gap."""
     lines = ["# Crisis detection", ""]
+    if detector:
+        lines += [f"Detector: {detector}.", ""]
     if held_out is None:
         lines += ["**held-out battery missing**: only tuning figures below, not a headline.", ""]
     lines += [
@@ -168,7 +171,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--held-out", type=Path, help="another held-out battery file")
     parser.add_argument("--json", action="store_true", help="print figures as JSON")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="score the rules without the learned screen"
+    )
     args = parser.parse_args(argv)
+    if args.rules_only:
+        use_learned_screen(None)
+        detector = "rules only (--rules-only)"
+    else:
+        detector = install_care_model()
     try:
         tuning_battery = shipped_battery(TUNING, "tuning")
         if args.held_out is not None:
@@ -186,8 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tuning = score(tuning_battery)
     held_out = None if held_battery is None else score(held_battery)
     if args.json:
-        sys.stdout.write(json.dumps(as_json(held_out, tuning), indent=2) + "\n")
+        figures = {"detector": detector, **as_json(held_out, tuning)}
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
     else:
-        sys.stdout.write(report(held_out, tuning))
+        sys.stdout.write(report(held_out, tuning, detector))
     headline = held_out if held_out is not None else tuning
     return 0 if headline.passed and held_out is not None else 1

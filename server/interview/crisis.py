@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 from server.interview.crisis_frames import (
     Level,
@@ -577,7 +578,49 @@ def _read_sentence(sentence: str, answer: str) -> _Reading:
     return _Reading(strong, weighted)
 
 
+LearnedScreen = Callable[[str], Level]
+"""A learned screen of one raw answer (embeddings and a classifier, see ``server.llm.care``)."""
+
+LEARNED_CUE = "close in meaning to crisis statements"
+_learned_screen: LearnedScreen | None = None
+
+
+def use_learned_screen(screen: LearnedScreen | None) -> None:
+    """Join a learned screen to :func:`detect_crisis` from now on (None: the rules alone).
+
+    The adapter that loads the model calls this once it is ready, so every caller of
+    :func:`detect_crisis` (the session, the extractor, the echo guard, the training export)
+    gets the union without knowing a model exists.
+    """
+    global _learned_screen
+    _learned_screen = screen
+
+
+def learned_screen_in_use() -> bool:
+    return _learned_screen is not None
+
+
 def detect_crisis(text: str) -> CrisisAssessment:
+    """The rules' verdict joined with the learned screen's, when one is in use.
+
+    The learned screen can only raise the verdict (to the check-in or to a crisis), never
+    lower it; when it fails, the rules decide alone.
+    """
+    rules = detect_crisis_by_rules(text)
+    screen = _learned_screen
+    if screen is None or rules.level == "crisis" or not text.strip():
+        return rules
+    try:
+        learned = screen(text)
+    except Exception:  # a broken model must never silence the rules
+        return rules
+    level = stronger(rules.level, learned)
+    if level == rules.level:
+        return rules
+    return CrisisAssessment(True, (*rules.cues, LEARNED_CUE), level)
+
+
+def detect_crisis_by_rules(text: str) -> CrisisAssessment:
     """Rule-based crisis screen of one answer; see the module docstring for the policy.
 
     Each sentence is read on its own (so a story, a resolved past or a house move in one

@@ -216,7 +216,9 @@ _RESOLVED = re.compile(
     r"\w+ years? (?:clean|free|sober)|(?:sober|clean|free) (?:for|since)|proud of (?:that|it|"
     r"myself)|(?:therapy|treatment|medication|counsell?ing|support|"
     r"it|that) (?:really )?helped|been (?:well|fine|good|okay|ok|stable|better|healthy) "
-    r"(?:for|since|ever since)|doing (?:well|fine|great|better) now)\b"
+    r"(?:for|since|ever since)|doing (?:well|fine|great|better) now|"
+    r"(?:im|i am) (?:\w+ )?doing (?:really |very |so )?(?:well|fine|great|better)|"
+    r"how far (?:ive|i have) come|(?:its|thats|that is|it is) (?:long|well|far) behind me)\b"
 )
 _RECURRING = re.compile(
     r"\b(?:again|lately|these days|recently|tonight|this week|right now|at the moment|"

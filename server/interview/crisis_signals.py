@@ -552,7 +552,10 @@ _NOT_MY_RISK = re.compile(
     r"(?:nurse|paramedic|firefighter|counsell?or|doctor|"
     r"volunteer|hospice|chaplain|police officer)|philosoph\w*|appreciate (?:life|every)|"
     r"in (?:the|a) (?:film|movie|book|novel|game|series|show|play)|"
-    r"when my time comes|in (?:\w+ )?(?:\d+|forty|fifty|thirty|twenty) years)\b"
+    r"when my time comes|in (?:\w+ )?(?:\d+|forty|fifty|thirty|twenty) years|"
+    # things that must not die out with the speaker; dying spoken of in general
+    r"(?:dont|do not|doesnt|does not|wont|will not|never|shouldnt|should not|cant|cannot) "
+    r"die (?:with|out)|dying takes)\b"
 )
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from server.interview.extract.places import place_at
 from server.interview.grammar import (
     has_noun_reading,
     is_base_verb,
@@ -71,10 +72,16 @@ def _person_spans(text: str, sentence_start: bool = False) -> list[tuple[int, in
     spans = []
     previous_end = -1
     previous_place = False
+    place_end = -1
     for start, end in name_spans(text, sentence_start):
         word = text[start:end]
         if _CALENDAR.match(word) or word in _LANGUAGES_AND_PEOPLES or len(word) == 1:
             continue  # a weekday, a language, "plan B": not a person
+        found = place_end if start < place_end else place_at(text, start)
+        if found is not None:
+            place_end = found
+            previous_end, previous_place = end, True
+            continue  # "I left Lima", "no French of France", "San Sebastian": a known place
         if start == 0 and sentence_start and _verb_opening(word):
             continue
         joined = previous_place and text[previous_end:start].strip() == ""

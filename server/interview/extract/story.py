@@ -106,6 +106,21 @@ _MAX_EXPERIENCES_PER_ANSWER = 3
 _GERUND_START = re.compile(r"^(?:[a-z]+ing)\b", re.IGNORECASE)
 
 
+_LONG_CLAUSE_WORDS = 14
+_NEXT_CLAUSE = re.compile(
+    r",\s+(?:and|but|so|because|which|where|then)\s+|\s+because\s+|;\s*|,\s+(?=(?i:i|we)\s)"
+)
+
+
+def _first_clause(text: str) -> str:
+    """A long sentence's first clause, when it holds the event on its own ("I left Lima in
+    2003 with a scholarship, and I did not speak to my father ..." -> its first clause)."""
+    if len(text.split()) <= _LONG_CLAUSE_WORDS:
+        return text
+    first = _NEXT_CLAUSE.split(text, maxsplit=1)[0]
+    return first if len(first.split()) >= 4 else text
+
+
 def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) -> int:
     if turn.category != "biography" or taken >= _MAX_EXPERIENCES_PER_ANSWER:
         return taken
@@ -126,11 +141,11 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
         confidence = 0.6
     else:
         return taken
-    text = _LEADING_WORDS.sub("", sentence).strip().rstrip(".!?")
+    text = _first_clause(_LEADING_WORDS.sub("", sentence).strip().rstrip(".!?"))
     text = " ".join(_shorten(text.split(), 30))
     if not text or len(text.split()) < 4 or _has_name(text, sentence_start=True):
         return taken
-    if len(_content_words(text)) < 3:
+    if len(_content_words(text)) + len(_YEAR.findall(text)) < 3:
         return taken  # "I learned to do the same.": says nothing on its own
     text = _neutral_event(text)
     if text[-1] not in ".!?":

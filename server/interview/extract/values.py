@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lemminflect import getAllLemmas
+
 from server.interview.extract.common import (
     _ADDRESSES_SYSTEM,
     _CLAUSES,
@@ -19,7 +21,9 @@ from server.interview.extract.common import (
     _words,
 )
 from server.interview.grammar import (
+    as_gerund_phrase,
     has_noun_reading,
+    is_base_verb,
     is_gerund,
 )
 from server.interview.model import Turn
@@ -77,7 +81,9 @@ _VALUE_CUE = re.compile(
     r"(?:the )?big (?:one|thing) for me|big with me|(?:a )?big deal (?:to|for) me|huge for me|"
     r"something i take seriously|put (?:my |the )?\w+ first|"
     r"guides? me|guided me|guiding|principles?|priorit(?:y|ies|ize|ise)|stand for|live by|"
-    r"means? (?:a lot|everything|the world|so much)|non[- ]negotiable|can't compromise|"
+    r"means? (?:a lot|everything|the world|so much)|(?:is|are) everything|"
+    r"(?:this|that) i value|i value (?:this|that)|the word|"
+    r"non[- ]negotiable|can't compromise|"
     r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
     r"hold dear|above all|above everything|most of all|number one|first and foremost|"
     r"try to (?:be|live|stay|show|practi[cs]e)|strive (?:to be|for)|essential|fundamental|"
@@ -139,22 +145,42 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
         return
     priority = 1 if len(names) == 1 and _TOP_PRIORITY.search(text) else None
     description = _describe(sentence, following)
+    said = {name: text[start:] for start, name in hits}
     for name in names:
-        fields: dict[str, Any] = {"value": name, "description": description}
+        value = _own_value_word(name, said[name])
+        fields: dict[str, Any] = {"value": value, "description": description}
         if priority is not None:
             fields["priority"] = priority
         out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
 
 
+def _own_value_word(name: str, said: str) -> str:
+    """The person's own noun for the value ("dignity", "justice"), else the lexicon name
+    (an adjective such as "honest" or "kind" names it by its noun)."""
+    pattern = dict(_VALUE_TERMS)[name]
+    match = pattern.match(said)
+    word = match.group(0).lower() if match is not None else name
+    if " " in word or word[:5] == name[:5]:
+        return name
+    readings = getAllLemmas(word)
+    return word if "NOUN" in readings and "ADJ" not in readings else name
+
+
 # A value in the person's own words, when no lexicon term names it: "What matters most to me
 # is being useful", "I value a quiet mind", "Showing up for people is important to me".
 _NAMED_VALUE = re.compile(
-    r"\bwhat (?:matters|counts|i value) (?:most |the most )?(?:to me )?(?:is|are) "
-    r"(?P<after>[^.;!?]+)"
+    r"\bwhat (?:really )?(?:matters|counts|i value)(?: most| the most)?(?: to me)?"
+    r"(?:,[^,.;!?]{1,60},)? (?:is|are) (?P<after>[^.;!?]+)"
     r"|\bi (?:really |deeply |truly |most )?(?:value|cherish|treasure) (?P<after2>[^.;!?]+)"
     r"|\bi (?:strongly |firmly |really )?believe in (?P<after3>[^.;!?]+)"
     r"|^(?P<before>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:really |very |so |incredibly |hugely )?"
-    r"(?:important|everything|non-negotiable|sacred) to me\b",
+    r"(?:important|everything|non-negotiable|sacred) to me\b"
+    # "for me dignity is everything", "Important for me is patience", "X, this I value most"
+    r"|\bfor me,? (?P<before2>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:everything|the most important|"
+    r"what matters|first|important)\b"
+    r"|\b(?:most )?important (?:thing )?(?:for|to) me (?:is|are) (?P<after4>[^.;!?]+)"
+    r"|^(?P<before3>[a-z][a-z' \-]{2,40}?),? (?:this|that) i (?:value|prize|respect)(?: most)?\b"
+    r"|^(?P<before4>[a-z][a-z' \-]{2,40}?), (?:that's|that is) the word\b",
     re.IGNORECASE,
 )
 _NAMED_VALUE_CUT = re.compile(
@@ -169,7 +195,18 @@ _FAMILY_WORDS = re.compile(
 )
 
 
+_THAT_CLAUSE = re.compile(
+    r"^that (?:you|we|i|people|everyone|everybody|one) (?:always |never )?(?P<verb>[a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
 def _value_phrase(raw: str) -> str | None:
+    clause = _THAT_CLAUSE.match(raw.strip())
+    if clause is not None and is_base_verb(clause.group("verb")):
+        # "what matters is that you keep your word" -> "keeping your word"
+        raw = as_gerund_phrase(raw.strip()[clause.start("verb") :])
+        raw = re.sub(r"\byour\b", "one's", raw)  # the generic "you" of a rule of life
     phrase = _NAMED_VALUE_CUT.split(raw.strip(), maxsplit=1)[0].strip().rstrip(".!?")
     phrase = re.sub(r"^(?:my|our|the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
     if phrase[:1].isupper() and not _has_name(phrase[:1].lower() + phrase[1:]):
@@ -187,9 +224,62 @@ def _value_phrase(raw: str) -> str | None:
     return phrase.lower()
 
 
+# "Correctness.", "Solidarity, that's what the pit taught us.": an abstract noun (by its
+# ending) opening an answer about values.
+_ABSTRACT_OPENING = re.compile(
+    r"^(?P<noun>[A-Z][a-z]+(?:ness|ity|ty|ism|dom|ship|ence|ance|hood|ment|ude|ion|ency))"
+    r"(?:\.|!|,\s+(?:that's|that is|this is|this|that|always|above all|first|mostly)\b)"
+)
+# "I cannot stand liars": the value is the opposite of what the person will not bear.
+_CANNOT_STAND = re.compile(
+    r"\b(?:i (?:can't|cannot|can not|won't|don't|do not) (?:stand|tolerate|abide|bear|accept)|"
+    r"i (?:hate|despise|have no (?:time|patience) for)|nothing (?:annoys|bothers|angers) me "
+    r"more than) (?P<object>[a-z]+)\b",
+    re.IGNORECASE,
+)
+_OPPOSITE_OF: dict[str, str] = {
+    "liars": "honesty",
+    "lying": "honesty",
+    "lies": "honesty",
+    "dishonesty": "honesty",
+    "cheats": "fairness",
+    "cheating": "fairness",
+    "injustice": "fairness",
+    "unfairness": "fairness",
+    "laziness": "hard work",
+    "lazy": "hard work",
+    "rudeness": "respect",
+    "disrespect": "respect",
+    "lateness": "punctuality",
+    "waste": "thrift",
+    "cruelty": "kindness",
+    "bullies": "kindness",
+    "arrogance": "humility",
+    "snobs": "humility",
+    "hypocrisy": "authenticity",
+    "hypocrites": "authenticity",
+    "fakes": "authenticity",
+    "betrayal": "loyalty",
+    "traitors": "loyalty",
+    "selfishness": "generosity",
+    "greed": "generosity",
+}
+
+
 def _extract_named_value(
     text: str, sentence: str, following: str, turn: Turn, out: _Collector
 ) -> None:
+    for match in _CANNOT_STAND.finditer(text):
+        value = _OPPOSITE_OF.get(match.group("object").lower())
+        if value is not None:
+            fields = {"value": value, "description": _describe(sentence, following)}
+            out.add_item("values", "value", fields, turn.question_id, 0.65, sentence)
+    opening = _ABSTRACT_OPENING.match(_OPENING_HEDGE.sub("", text.strip()))
+    if turn.category == "values" and opening is not None:
+        noun = opening.group("noun").lower()
+        if set(getAllLemmas(noun)) == {"NOUN"}:  # "Question, that's hard." is no value
+            fields = {"value": noun, "description": _describe(sentence, following)}
+            out.add_item("values", "value", fields, turn.question_id, 0.6, sentence)
     for match in _NAMED_VALUE.finditer(text.strip()):
         if _negated_before(text, match.start()):
             continue

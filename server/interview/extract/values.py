@@ -269,26 +269,26 @@ _OPPOSITE_OF: dict[str, str] = {
 def _extract_named_value(
     text: str, sentence: str, following: str, turn: Turn, out: _Collector
 ) -> None:
+    found: list[tuple[str, float]] = []
     for match in _CANNOT_STAND.finditer(text):
         value = _OPPOSITE_OF.get(match.group("object").lower())
         if value is not None:
-            fields = {"value": value, "description": _describe(sentence, following)}
-            out.add_item("values", "value", fields, turn.question_id, 0.65, sentence)
+            found.append((value, 0.65))
     opening = _ABSTRACT_OPENING.match(_OPENING_HEDGE.sub("", text.strip()))
     if turn.category == "values" and opening is not None:
         noun = opening.group("noun").lower()
         if set(getAllLemmas(noun)) == {"NOUN"}:  # "Question, that's hard." is no value
-            fields = {"value": noun, "description": _describe(sentence, following)}
-            out.add_item("values", "value", fields, turn.question_id, 0.6, sentence)
+            found.append((noun, 0.6))
     for match in _NAMED_VALUE.finditer(text.strip()):
         if _negated_before(text, match.start()):
             continue
         raw = next(g for g in match.groups() if g is not None)
         name = _value_phrase(raw)
-        if name is None:
-            continue
+        if name is not None:
+            found.append((name, 0.65))
+    for name, confidence in found:
         fields: dict[str, Any] = {"value": name, "description": _describe(sentence, following)}
-        out.add_item("values", "value", fields, turn.question_id, 0.65, sentence)
+        out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
 
 
 _OPENING_HEDGE = re.compile(

@@ -252,6 +252,8 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
     for match in _FOCUS.finditer(sentence):
         if _hedged_before(sentence, match.start()):
             continue
+        if match.group("object7") is not None and turn.category != "current_focus":
+            continue  # "For me it's all about loyalty" answers another question
         raw = next(
             group
             for group in (

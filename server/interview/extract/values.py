@@ -40,7 +40,8 @@ VALUE_LEXICON: dict[str, str] = {
     "independence": r"independence|independent|self[- ]relian(?:ce|t)|standing on my own",
     "curiosity": r"curiosity|curious|inquisitive(?:ness)?",
     "kindness": r"kindness|being kind|kind(?! of)|kind[- ]hearted",
-    "fairness": r"fairness|fair(?! enough| share| amount| bit| to say)|justice|equality|equity",
+    "fairness": r"fairness|fair(?! enough| share| amount| bit| to say)|justice|equality|equity|"
+    r"equally|as equals",
     "creativity": r"creativity|creative|creating things|making things",
     "loyalty": r"loyalty|loyal",
     "courage": r"courage|courageous|bravery|brave",
@@ -82,6 +83,8 @@ _VALUE_CUE = re.compile(
     r"something i take seriously|put (?:my |the )?\w+ first|"
     r"guides? me|guided me|guiding|principles?|priorit(?:y|ies|ize|ise)|stand for|live by|"
     r"means? (?:a lot|everything|the world|so much)|(?:is|are) everything|"
+    r"i (?:strongly |firmly |really )?believe (?:that )?(?:people|everyone|everybody|we|you|one) "
+    r"should|"
     r"(?:this|that) i value|i value (?:this|that)|the word|"
     r"non[- ]negotiable|can't compromise|"
     r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
@@ -115,8 +118,8 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
             if not _negated_before(text, match.start()):
                 hits.append((match.start(), name))
                 break
+    _extract_named_value(text, sentence, following, turn, out)
     if not hits:
-        _extract_named_value(text, sentence, following, turn, out)
         return
     hits.sort()
     cues = list(_VALUE_CUE.finditer(text))
@@ -180,7 +183,15 @@ _NAMED_VALUE = re.compile(
     r"what matters|first|important)\b"
     r"|\b(?:most )?important (?:thing )?(?:for|to) me (?:is|are) (?P<after4>[^.;!?]+)"
     r"|^(?P<before3>[a-z][a-z' \-]{2,40}?),? (?:this|that) i (?:value|prize|respect)(?: most)?\b"
-    r"|^(?P<before4>[a-z][a-z' \-]{2,40}?), (?:that's|that is) the word\b",
+    r"|^(?P<before4>[a-z][a-z' \-]{2,40}?), (?:that's|that is) (?:the word|what (?:counts|matters)|"
+    r"my (?:rule|motto|principle))\b"
+    r"|\bi (?:really |deeply |truly )?care (?:deeply |a lot |so much )?about (?P<after5>[^.;!?]+)"
+    r"|\b(?:it's|it is) (?:very |really )?important (?:to|for) me (?P<after6>that [^.;!?]+)"
+    r"|\b(?:i was|we were) (?:raised|brought up) to (?P<after7>[^.;!?]+)"
+    r"|^(?P<before6>[a-z][a-z' \-]{2,30}?) (?:is|are) (?:very |really |so )?(?:important|big|"
+    r"sacred)\b(?! (?:to|for) (?!me\b))"
+    r"|^without (?P<before5>[a-z][a-z' \-]{2,30}?),? (?:you|we|i|life|there) (?:have|has|is|are) "
+    r"nothing\b",
     re.IGNORECASE,
 )
 _NAMED_VALUE_CUT = re.compile(
@@ -196,12 +207,18 @@ _FAMILY_WORDS = re.compile(
 
 
 _THAT_CLAUSE = re.compile(
-    r"^that (?:you|we|i|people|everyone|everybody|one) (?:always |never )?(?P<verb>[a-z]+)\b",
+    r"^that (?:you|we|i|people|everyone|everybody|one) (?:always |never )?(?:\w+ly )?"
+    r"(?P<verb>[a-z]+)\b",
     re.IGNORECASE,
 )
 
 
-def _value_phrase(raw: str) -> str | None:
+def _value_phrase(raw: str, infinitive: bool = False) -> str | None:
+    verb = re.match(r"(?:never |always )?(?P<verb>[a-z]+)\b", raw.strip())
+    if infinitive and verb is not None and is_base_verb(verb.group("verb")):
+        # "raised to respect my elders" -> "respecting my elders"
+        raw = as_gerund_phrase(raw.strip()[verb.start("verb") :])
+    raw = re.sub(r"\s+(?:a lot|so much|very much|deeply)\s*$", "", raw.strip())
     clause = _THAT_CLAUSE.match(raw.strip())
     if clause is not None and is_base_verb(clause.group("verb")):
         # "what matters is that you keep your word" -> "keeping your word"
@@ -232,12 +249,19 @@ _ABSTRACT_OPENING = re.compile(
 )
 # "I cannot stand liars": the value is the opposite of what the person will not bear.
 _CANNOT_STAND = re.compile(
+    r"\bi (?:never|don't|do not|would never|will never|won't) (?P<deed>lie|cheat|steal|waste|"
+    r"give up|quit)\b|"
     r"\b(?:i (?:can't|cannot|can not|won't|don't|do not) (?:stand|tolerate|abide|bear|accept)|"
     r"i (?:hate|despise|have no (?:time|patience) for)|nothing (?:annoys|bothers|angers) me "
     r"more than) (?P<object>[a-z]+)\b",
     re.IGNORECASE,
 )
 _OPPOSITE_OF: dict[str, str] = {
+    "lie": "honesty",
+    "cheat": "honesty",
+    "steal": "honesty",
+    "give up": "perseverance",
+    "quit": "perseverance",
     "liars": "honesty",
     "lying": "honesty",
     "lies": "honesty",
@@ -271,7 +295,7 @@ def _extract_named_value(
 ) -> None:
     found: list[tuple[str, float]] = []
     for match in _CANNOT_STAND.finditer(text):
-        value = _OPPOSITE_OF.get(match.group("object").lower())
+        value = _OPPOSITE_OF.get((match.group("object") or match.group("deed")).lower())
         if value is not None:
             found.append((value, 0.65))
     opening = _ABSTRACT_OPENING.match(_OPENING_HEDGE.sub("", text.strip()))
@@ -282,8 +306,10 @@ def _extract_named_value(
     for match in _NAMED_VALUE.finditer(text.strip()):
         if _negated_before(text, match.start()):
             continue
+        if match.group("before6") is not None and turn.category != "values":
+            continue
         raw = next(g for g in match.groups() if g is not None)
-        name = _value_phrase(raw)
+        name = _value_phrase(raw, infinitive=match.group("after7") is not None)
         if name is not None:
             found.append((name, 0.65))
     for name, confidence in found:

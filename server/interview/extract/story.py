@@ -38,7 +38,8 @@ _EVENT = re.compile(
     r"i (?:moved|left|lost|started|quit|changed|failed|decided|became|went|spent|grew up|"
     r"was raised|took|joined|graduated|founded|built|traveled|travelled|lived|worked|studied|"
     r"survived|won|finished|met|opened|bought|launched|sold|retired|trained|served|arrived|"
-    r"ran|did))\b",
+    r"ran|did)|my first (?:job|\w+) (?:was|were)|(?:after|before) (?:school|university|college|"
+    r"the war|the army|my \w+))\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself|we|our|us)\b", re.IGNORECASE)
@@ -50,7 +51,8 @@ _SUBJECT_VERB = re.compile(
 
 _BORN_OR_LIVED = re.compile(
     r"\b(?:i|we) (?:was|were) (?:born|raised|brought up|adopted|sent|posted|hired|fired|"
-    r"laid off|made redundant)\b|\b(?:i|we)(?:'ve| have| had)(?: \w+ly| also| always)? "
+    r"laid off|made redundant|the (?:oldest|eldest|youngest|only|middle|first))\b|"
+    r"\b(?:i|we)(?:'ve| have| had)(?: \w+ly| also| always)? "
     r"(?:been|worked|lived|spent|moved|built|run|raised|taught|trained|served)\b",
     re.IGNORECASE,
 )
@@ -76,6 +78,16 @@ def _past_event(sentence: str) -> bool:
     return False
 
 
+def _dated_own_past(sentence: str) -> bool:
+    """ "I moved to Leeds in 2009": a year, the speaker as subject, and a past tense."""
+    if not _YEAR.search(sentence):
+        return False
+    return any(
+        is_past_verb(match.group(1)) and verb_lemma(match.group(1)) not in {"be", "have", "do"}
+        for match in _SUBJECT_VERB.finditer(sentence)
+    )
+
+
 def _neutral_event(text: str) -> str:
     """ "I moved to Leeds in 2009" -> "Moved to Leeds in 2009": the event as a neutral phrase
     (the person's "my" stays: it is their persona). Other sentences keep their subject."""
@@ -99,7 +111,7 @@ def _subjectless_past(sentence: str) -> bool:
     return verb_lemma(first) != first.lower()
 
 
-_MAX_EXPERIENCES_PER_ANSWER = 3
+_MAX_EXPERIENCES_PER_ANSWER = 4
 
 
 # "Leaving an agency job to go freelance was the turning point": the speaker's own story.
@@ -122,8 +134,10 @@ def _first_clause(text: str) -> str:
 
 
 def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) -> int:
-    if turn.category != "biography" or taken >= _MAX_EXPERIENCES_PER_ANSWER:
+    if taken >= _MAX_EXPERIENCES_PER_ANSWER:
         return taken
+    if turn.category != "biography" and not _dated_own_past(sentence):
+        return taken  # elsewhere only a dated event: "I moved here in 2014, so ..."
     original = sentence
     sentence = _without_people_named(sentence)
     formative = _FORMATIVE.search(sentence) is not None

@@ -308,6 +308,8 @@ def _extract_named_value(
             continue
         if match.group("before6") is not None and turn.category != "values":
             continue
+        if match.group("after7") is not None and turn.category == "style":
+            continue  # "raised to say what I mean" describes how the person talks
         raw = next(g for g in match.groups() if g is not None)
         name = _value_phrase(raw, infinitive=match.group("after7") is not None)
         if name is not None:

@@ -41,7 +41,7 @@ _GOAL = re.compile(
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan) is(?= \w+ing)|"
     r"i should(?: probably| really| definitely)?(?= \w)|i (?:really )?want(?= [a-z]+ )|"
     r"i am planning to|i intend to|i aim to|i'm aiming to|i am aiming to|i aspire to|"
-    r"i dream of|i'm determined to|i am determined to|"
+    r"i dream (?:of|to|about)|i (?:\w+ )?wish to|i'm determined to|i am determined to|"
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan)(?: for [\w ]{1,25}?| this year| right now| now)?"
     r" is to|one of my (?:\w+ )?goals is to|i'm working towards?|i am working towards?|"
     # "What I'd like, before I go, is to ...", "What I hope, if the bank agrees, is to ..."
@@ -173,6 +173,7 @@ _OBLIGATION = re.compile(
 )
 _OPENING_TIME = re.compile(
     r"^(?:(?:this|next) (?:year|month|week|spring|summer|autumn|fall|winter)|long[- ]term|"
+    r"(?:the )?next step|"
     r"short[- ]term|eventually|someday|one day|in (?:the )?(?:long|short) run|also|and|"
     r"first|then|oh|well|honestly|ideally|mainly|mostly|really|probably|maybe|hopefully|"
     r"definitely)\b[?:,.\s]*",
@@ -188,7 +189,7 @@ _COMPARATIVE_PHRASE = re.compile(
     r"^(?:better|more|less|fewer)\s+(?!(?:than|and|or|of|for)\b)[a-z]+\b", re.IGNORECASE
 )
 _HORIZON_OPENING = re.compile(
-    r"^(?:(?:this|next) (?:year|month|spring|summer|autumn|fall|winter)|long[- ]term|"
+    r"\b(?:(?:this|next) (?:year|month|spring|summer|autumn|fall|winter)|long[- ]term|next step|"
     r"short[- ]term|eventually|someday|one day|in (?:the )?(?:long|short) run|"
     r"in (?:five|ten|\d+) years)\b",
     re.IGNORECASE,
@@ -216,8 +217,10 @@ def _fragment_goals(text: str) -> list[str]:
     if plan is not None:
         return [plan.group("goal")]
     opening = _OPENING_TIME.sub("", text.strip())
-    framed = opening is not text.strip() and _HORIZON_OPENING.match(text.strip()) is not None
-    opening = re.sub(r"^(?:and\s+)?to\s+(?=[a-z])", "", opening)  # "This year to finish ..."
+    removed = text.strip()[: len(text.strip()) - len(opening)]
+    framed = bool(removed) and _HORIZON_OPENING.search(removed) is not None
+    # "This year to finish ...", "To finish my studies."
+    opening = re.sub(r"^(?:and\s+)?to\s+(?=[a-z])", "", opening, flags=re.IGNORECASE)
     words = opening.split()
     if len(words) < 2:
         return []

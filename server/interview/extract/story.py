@@ -78,6 +78,13 @@ def _past_event(sentence: str) -> bool:
     return False
 
 
+_INTENT = re.compile(
+    r"\b(?:want|wants|hope|hoping|plan|planning|going|intend|aim|would like|'d like) to\b|"
+    r"\b(?:one|goal|plan|dream|aim) is to\b|\bi(?:'ll| will)\b",
+    re.IGNORECASE,
+)
+
+
 def _dated_own_past(sentence: str) -> bool:
     """ "I moved to Leeds in 2009": a year, the speaker as subject, and a past tense."""
     if not _YEAR.search(sentence):
@@ -138,6 +145,8 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
         return taken
     if turn.category != "biography" and not _dated_own_past(sentence):
         return taken  # elsewhere only a dated event: "I moved here in 2014, so ..."
+    if _INTENT.search(sentence):
+        return taken  # "The big one is to finish my diploma by 2026" is a plan, not a past
     original = sentence
     sentence = _without_people_named(sentence)
     formative = _FORMATIVE.search(sentence) is not None

@@ -17,7 +17,8 @@ from server.interview.model import Turn
 
 TONE_LEXICON: dict[str, str] = {
     "direct": r"direct|straightforward|straight to the point|no-nonsense|frank|"
-    r"plain[- ]spoken|plain|plainly|say what i mean|(?:don't|do not|never) beat around the bush|"
+    r"plain[- ]spoken|plain|plainly|say what i mean|straight talker|straight|say it straight|"
+    r"tell it (?:like|how) it is|(?:don't|do not|never) beat around the bush|"
     r"(?:say|tell) it like it is|call a spade a spade|outspoken",
     "blunt": r"blunt",
     "strict": r"strict|stern|demanding",
@@ -26,13 +27,16 @@ TONE_LEXICON: dict[str, str] = {
     "warm": r"warm|friendly",
     "diplomatic": r"diplomatic|tactful",
     "humorous": r"funny|humou?rous|witty|playful|jokey|joke|jokes|joking|a (?:good )?laugh|"
+    r"joker|joke around|make (?:people|everyone|them) laugh|kidding|"
     r"silly|goofy|"
     r"(?:a lot of|lots of|plenty of) humou?r",
     "sarcastic": r"sarcastic|sarcasm|dry humou?r|dry wit|dry",
     "calm": r"calm|composed|even[- ]tempered|level[- ]headed",
     "patient": r"patient",
     "analytical": r"analytical|logical|methodical|systematic|technical|step by step",
-    "gentle": r"gentle|soft[- ]spoken|soft",
+    "gentle": r"gentle|soft[- ]spoken|soft|softly",
+    "polite": r"polite|courteous|well[- ]mannered",
+    "simple": r"simple words|plain words|simple language|easy words",
     "empathetic": r"empathetic|empathic",
     "enthusiastic": r"enthusiastic|animated|energetic|loud|excitable",
     "serious": r"serious|earnest",
@@ -41,10 +45,10 @@ TONE_LEXICON: dict[str, str] = {
     "casual": r"casual|informal|laid[- ]back|chill|easy[- ]?going|keep (?:things|it) light|"
     r"emojis?",
     "storytelling": r"storyteller|storytelling|tell(?:ing)? stories",
-    "reserved": r"reserved|quiet|not much of a talker|keep to myself|(?:shy|awkward) at first|"
+    "reserved": r"reserved|quiet|not much of a talker|keep to myself|(?:shy|awkward) at first|shy|"
     r"take a while to warm up",
     "listening": r"(?:good |a |more of a )listener|listen more than i (?:talk|speak)",
-    "talkative": r"talkative|chatty",
+    "talkative": r"talkative|chatty|chatterbox|talk too much|a talker",
     "thoughtful": r"thoughtful|reflective|choose my words carefully|think before i (?:speak|talk)",
     "encouraging": r"encouraging|supportive",
 }
@@ -63,7 +67,9 @@ _VERBOSITY_SELF: tuple[tuple[str, re.Pattern[str]], ...] = (
         "concise",
         re.compile(
             r"\bi (?:always |usually |tend to |try to )?keep (?:it|things|my \w+) "
-            r"(?:short|brief|concise)\b|\bi'm (?:a|the) (?:\w+ )?(?:person|man|woman|guy) of few "
+            r"(?:short|brief|concise)\b|\bi (?:don't|do not|never) (?:talk|speak|text|write) "
+            r"(?:much|a lot)\b|\bi (?:answer|write|speak|talk) (?:short|briefly)\b|"
+            r"\bi'm (?:a|the) (?:\w+ )?(?:person|man|woman|guy) of few "
             r"words\b",
             re.IGNORECASE,
         ),
@@ -117,7 +123,11 @@ _FRONTED_STYLE = re.compile(
     r"everybody|they|friends|others|colleagues) (?:\w+ )?(?:says?|call|calls|think|thinks|"
     r"tell me|would say)\b"
 )
-_AMOUNT = re.compile(r"\b(?:a lot of|lots of|loads of|plenty of|way too many|too many)\s+", re.I)
+_AMOUNT = re.compile(
+    r"\b(?:a lot of|lots of|loads of|plenty of|way too many|too many|more of|a bit of|kind of|"
+    r"sort of)\s+",
+    re.I,
+)
 
 
 def _style_windows(text: str) -> Iterator[str]:
@@ -192,7 +202,18 @@ _STYLE_HABITS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"i (?:\w+ )?get (?:straight )?to the point|i (?:just )?say what i think|"
             r"i tell people what i think)\b",
         ),
-        ("tone", "humorous", r"\bi (?:\w+ )?(?:use|bring) (?:a lot of |lots of )?humou?r\b"),
+        (
+            "tone",
+            "humorous",
+            r"\bi (?:\w+ )?(?:use|bring) (?:a lot of |lots of )?humou?r\b|\bi (?:\w+ )?"
+            r"(?:like to |love to )?(?:joke around|make (?:people|everyone|them|others) laugh|"
+            r"crack jokes)\b",
+        ),
+        (
+            "tone",
+            "direct",
+            r"\bi (?:\w+ )?(?:tell|say) it (?:like|how|as) it is\b",
+        ),
         (
             "tone",
             "storytelling",

@@ -369,7 +369,8 @@ def _fragment_part(part: str) -> str | None:
     if _ADDRESSES_SYSTEM.search(part):
         return None
     head = words[-1].lower().strip("'\"")
-    if not (gerund or has_noun_reading(head) or has_noun_reading(first)):
+    unknown = not getAllLemmas(head)  # a word the lexicon lacks is most often a noun
+    if not (gerund or unknown or has_noun_reading(head) or has_noun_reading(first)):
         return None
     return part
 

@@ -162,3 +162,10 @@ def test_a_person_is_still_a_person_even_if_a_city_shares_the_name() -> None:
     assert goals("I want to visit my friend Victoria next summer.") == [
         "visit my friend next summer"
     ]
+
+
+def test_an_adjective_value_is_named_by_its_own_noun() -> None:
+    assert values("Being dependable matters to me.") == ["dependability"]
+    assert values("It is important to me to be generous with my time.") == ["generosity"]
+    # When the lexicon's name is the same word's noun, that name stays.
+    assert values("I try to stay humble, whatever happens.") == ["humility"]

@@ -166,7 +166,38 @@ def _own_value_word(name: str, said: str) -> str:
     if " " in word or word[:5] == name[:5]:
         return name
     readings = getAllLemmas(word)
-    return word if "NOUN" in readings and "ADJ" not in readings else name
+    if "NOUN" in readings and "ADJ" not in readings:
+        return word
+    if word[:3] == name[:3]:
+        return name  # "humble" is what "humility" names already
+    noun = _nominalised(word) if "ADJ" in readings else None
+    return noun if noun is not None else name
+
+
+# "reliable" -> "reliability", "generous" -> "generosity", "patient" -> "patience"
+_NOMINAL_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("able", "ability"),
+    ("ible", "ibility"),
+    ("ous", "osity"),
+    ("ent", "ence"),
+    ("ant", "ance"),
+    ("ive", "ivity"),
+    ("al", "ality"),
+    ("", "ness"),
+    ("", "y"),
+    ("", "ity"),
+)
+
+
+def _nominalised(adjective: str) -> str | None:
+    """The noun the lexicon knows for an adjective, by its ending; None if none is known."""
+    for ending, suffix in _NOMINAL_ENDINGS:
+        if adjective.endswith(ending):
+            candidate = adjective[: len(adjective) - len(ending)] + suffix
+            readings = getAllLemmas(candidate)
+            if "NOUN" in readings and "ADJ" not in readings:
+                return candidate
+    return None
 
 
 # A value in the person's own words, when no lexicon term names it: "What matters most to me

@@ -169,3 +169,12 @@ def test_an_adjective_value_is_named_by_its_own_noun() -> None:
     assert values("It is important to me to be generous with my time.") == ["generosity"]
     # When the lexicon's name is the same word's noun, that name stays.
     assert values("I try to stay humble, whatever happens.") == ["humility"]
+
+
+def test_a_family_background_and_a_non_native_present_are_part_of_the_story() -> None:
+    assert story("My mother was a seamstress in the old town.") == [
+        "My mother was a seamstress in the old town."
+    ]
+    assert story("I grow up in small village by the river.") == [
+        "I grow up in small village by the river."
+    ]

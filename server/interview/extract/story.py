@@ -38,7 +38,10 @@ _EVENT = re.compile(
     r"i (?:moved|left|lost|started|quit|changed|failed|decided|became|went|spent|grew up|"
     r"was raised|took|joined|graduated|founded|built|traveled|travelled|lived|worked|studied|"
     r"survived|won|finished|met|opened|bought|launched|sold|retired|trained|served|arrived|"
-    r"ran|did)|my first (?:job|\w+) (?:was|were)|(?:after|before) (?:school|university|college|"
+    r"ran|did)|my first (?:job|\w+) (?:was|were)|(?:i|we) (?:grow up|am born|are born)|"
+    r"my (?:\w+ )?(?:father|mother|dad|mum|mom|parents|family|grandfather|grandmother|"
+    r"grandparents) (?:was|were|had|ran|owned|worked|died|left|moved|kept)|"
+    r"(?:after|before) (?:school|university|college|"
     r"the war|the army|my \w+))\b",
     re.IGNORECASE,
 )

@@ -178,3 +178,11 @@ def test_a_family_background_and_a_non_native_present_are_part_of_the_story() ->
     assert story("I grow up in small village by the river.") == [
         "I grow up in small village by the river."
     ]
+
+
+def test_the_shipped_place_list_is_what_the_generator_writes() -> None:
+    from server.interview.extract import places
+
+    shipped = sorted(places._place_names())
+    assert shipped == places._generate()
+    assert {"Lima", "France", "Lyon", "Maui", "Rio de Janeiro"} <= set(shipped)

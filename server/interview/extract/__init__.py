@@ -48,7 +48,12 @@ from typing import Any
 from server.config import Category
 from server.interview.crisis import detect_crisis
 from server.interview.extract.common import SOURCE, _Collector, _Found, _sentences
-from server.interview.extract.focus import _extract_domains, _extract_focus, _extract_interests
+from server.interview.extract.focus import (
+    _extract_domains,
+    _extract_focus,
+    _extract_fragments,
+    _extract_interests,
+)
 from server.interview.extract.goals import _extract_goals, horizon_of
 from server.interview.extract.story import _extract_experience, _extract_traits
 from server.interview.extract.style import _extract_style
@@ -104,6 +109,7 @@ def extract_persona(request: ExtractionRequest) -> PersonaDraft:
             _extract_style(sentence, turn, out)
             _extract_interests(sentence, turn, out)
             _extract_focus(sentence, turn, out)
+            _extract_fragments(sentence, turn, out, opening=index == 0)
             _extract_domains(sentence, turn, out)
             _extract_traits(sentence, turn, out)
             experiences = _extract_experience(sentence, turn, out, experiences)

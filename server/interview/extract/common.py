@@ -7,11 +7,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from server.interview.extract.places import place_at
 from server.interview.grammar import (
     has_noun_reading,
     is_base_verb,
     is_gerund,
     is_past_verb,
+    verb_lemma,
 )
 from server.interview.sensitive import sensitivity_of, special_categories
 from server.interview.text import has_name, name_spans, without_named_relations
@@ -71,12 +73,20 @@ def _person_spans(text: str, sentence_start: bool = False) -> list[tuple[int, in
     spans = []
     previous_end = -1
     previous_place = False
+    place_end = -1
     for start, end in name_spans(text, sentence_start):
         word = text[start:end]
         if _CALENDAR.match(word) or word in _LANGUAGES_AND_PEOPLES or len(word) == 1:
             continue  # a weekday, a language, "plan B": not a person
+        found = place_end if start < place_end else place_at(text, start)
+        if found is not None:
+            place_end = found
+            previous_end, previous_place = end, True
+            continue  # "I left Lima", "no French of France", "San Sebastian": a known place
         if start == 0 and sentence_start and _verb_opening(word):
             continue
+        if _demonym_before_noun(word, text[end:]):
+            continue  # "Afghan food", "Andean recipes": an adjective of a people or a region
         joined = previous_place and text[previous_end:start].strip() == ""
         if joined or _names_a_place(text[:start]):
             previous_end, previous_place = end, True
@@ -84,6 +94,19 @@ def _person_spans(text: str, sentence_start: bool = False) -> list[tuple[int, in
         previous_place = False
         spans.append((start, end))
     return spans
+
+
+_DEMONYM_ENDING = re.compile(r"(?:an|ean|ese|ish|ic|i)$")
+
+
+def _demonym_before_noun(word: str, after: str) -> bool:
+    """A people's adjective before a noun: "Afghan food" (but "Brian cooks" is a person)."""
+    following = re.match(r" ([a-z]+)\b", after)
+    if following is None or not _DEMONYM_ENDING.search(word):
+        return False
+    noun = following.group(1)
+    inflected_verb = is_past_verb(noun) or (noun.endswith("s") and verb_lemma(noun) is not None)
+    return has_noun_reading(noun) and not inflected_verb
 
 
 def _verb_opening(word: str) -> bool:
@@ -250,6 +273,8 @@ def _clean_clause(clause: str, max_words: int) -> str | None:
     clause = re.split(
         r"\s*[,;:\u2014\u2013(]\s*|\s+-\s+|\s+(?:because|since|so that|so i|but|although|though|"
         r"which|while|whereas|unless|as long as|who|where|if)\s+"
+        # a relative clause: "a cookbook that my grandmother never wrote down"
+        r"|\s+that (?=(?i:i|we|my|his|her|our|their|he|she|they|it)\b)"
         r"|\s+and (?=(?i:it|it's|that|that's|this|i|i'm|i've|they|so|then|now)\b)",
         clause.strip(),
         maxsplit=1,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lemminflect import getAllLemmas
+
 from server.interview.extract.common import (
     _ADDRESSES_SYSTEM,
     _VAGUE,
@@ -250,6 +252,8 @@ def _extract_focus(sentence: str, turn: Turn, out: _Collector) -> None:
     for match in _FOCUS.finditer(sentence):
         if _hedged_before(sentence, match.start()):
             continue
+        if match.group("object7") is not None and turn.category != "current_focus":
+            continue  # "For me it's all about loyalty" answers another question
         raw = next(
             group
             for group in (
@@ -296,3 +300,104 @@ def _extract_domains(sentence: str, turn: Turn, out: _Collector) -> None:
         if len(value.split()) > 4 or _has_name(value) or set(value.lower().split()) & _NOT_ROLES:
             continue
         out.add("domains", value.lower(), {"text": value}, turn.question_id, 0.6, sentence)
+
+
+# --------------------------------------------------------------------------------------------
+# Noun-phrase answers about the present: "Currently a database migration.", "Weekends:
+# bouldering.", "rn its exams. and drawing.", "Rhythm games and skateboarding when I'm not
+# drawing."
+# --------------------------------------------------------------------------------------------
+
+_NOW_FRAME = re.compile(
+    r"^(?:(?:right now|rn|these days|lately|currently|at the moment|nowadays|now|mostly|and|"
+    r"also|oh|well|at present|this (?:month|week|year|season))\b[?,:.!\s]*"
+    r"(?:(?:it's|its|it is) (?=[a-z]))?)+",
+    re.IGNORECASE,
+)
+_FREE_FRAME = re.compile(
+    r"^(?:(?:in my |my )?(?:free|spare) time|(?:on )?(?:the )?weekends?|(?:in the )?evenings?|"
+    r"(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)days?|for fun|outside work|"
+    r"when i (?:have|get|can|find) [a-z ]{1,25}?)\s*[,:]\s*",
+    re.IGNORECASE,
+)
+_FRAGMENT_CUT = re.compile(
+    r"\s+(?:when|whenever|because|since|if|but|although|though|which|while|until|so)\b.*$"
+    r"|\s+with (?:my|his|her|our|their|the|a)\b.*$",
+    re.IGNORECASE,
+)
+_FRAGMENT_PARTS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+&\s+", re.IGNORECASE)
+_SUBJECT = re.compile(
+    r"\b(?:i|i'm|im|i've|we|we're|he|she|they|you|it's|that's|there's|me|let|nothing|that|"
+    r"this|there|what|which|is|are|was|were|am|has|have|had|do|does|did|will|would|can|"
+    r"could|should|must|"
+    r"everything|everyone|nobody)\b",
+    re.IGNORECASE,
+)
+_PART_OPENING = re.compile(r"^(?:always|mostly|mainly|just|still|also|some|lots of)\s+", re.I)
+_NOT_A_THING = _words(
+    "not no one two three four five six seven eight nine ten fifteen twenty thirty hundred"
+)
+_EXCLAMATION = re.compile(r"^(?:my (?:goodness|god|gosh|word)|good (?:grief|heavens|lord))$", re.I)
+_EVALUATIVE = _words(
+    """
+    good great best worst nice fine hard easy funny long short big small bad busy crazy mad
+    painful fun boring tough quiet lovely pretty very really quite so too same whole
+    """
+)
+
+
+def _fragment_part(part: str) -> str | None:
+    part = _TRAILING_TIME.sub("", _PART_OPENING.sub("", part.strip().rstrip(".!?")))
+    part = _INTEREST_TRAILING.sub("", part).strip()
+    words = part.split()
+    if not 1 <= len(words) <= 7 or len(set(word.lower() for word in words)) < len(words):
+        return None  # "Portfolio portfolio portfolio" is a cry, not a list
+    first = words[0].lower().strip("'\"")
+    if first in _EVALUATIVE or first in _NOT_A_THING or _VAGUE.match(part):
+        return None
+    if _EXCLAMATION.match(part):
+        return None
+    gerund = first.endswith("ing") and len(first) > 5
+    if len(words) == 1 and not gerund and set(getAllLemmas(first)) - {"NOUN"}:
+        return None  # "Okay.", "mind": a word that is not only a thing
+    if not gerund and re.search(r"\bto [a-z]", part):
+        return None  # "a lot to fit into one answer": a clause, not a thing
+    if gerund or has_noun_reading(first) or first in {"my", "a", "an", "the"}:
+        part = part[0].lower() + part[1:]  # "Tax season", "My portfolio": not names
+    if _SUBJECT.search(part) or not _content_words(part) or _has_name(part):
+        return None
+    if _ADDRESSES_SYSTEM.search(part):
+        return None
+    head = words[-1].lower().strip("'\"")
+    unknown = not getAllLemmas(head)  # a word the lexicon lacks is most often a noun
+    if not (gerund or unknown or has_noun_reading(head) or has_noun_reading(first)):
+        return None
+    return part
+
+
+def _focus_fragments(sentence: str, opening: bool) -> tuple[str, list[str]]:
+    """The section ("interests" after a free-time frame) and the noun phrases of a sentence
+    said without a subject, in an answer about the present: after a frame ("These days, ...",
+    "Weekends: ...") or as the answer's first sentence."""
+    text = _without_people_named(sentence.strip())
+    free = _FREE_FRAME.match(text)
+    section = "interests" if free is not None else "current_focus"
+    rest = text[free.end() :] if free is not None else text
+    text = _NOW_FRAME.sub("", rest)
+    if free is None and text == rest and not opening:
+        return section, []
+    text = _FRAGMENT_CUT.sub("", text.rstrip(".!? "))
+    if not text or _SUBJECT.search(text.split(",", 1)[0]):
+        return section, []
+    found = [_fragment_part(part) for part in _FRAGMENT_PARTS.split(text)]
+    return section, [part for part in found if part is not None]
+
+
+def _extract_fragments(sentence: str, turn: Turn, out: _Collector, opening: bool) -> None:
+    if turn.category != "current_focus" or sentence.rstrip().endswith("?"):
+        return
+    section, parts = _focus_fragments(sentence, opening)
+    for part in parts:
+        if special_categories(part):
+            continue
+        out.add_item(section, "text", {"text": part}, turn.question_id, 0.55, sentence)

@@ -41,9 +41,15 @@ _GOAL = re.compile(
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan) is(?= \w+ing)|"
     r"i should(?: probably| really| definitely)?(?= \w)|i (?:really )?want(?= [a-z]+ )|"
     r"i am planning to|i intend to|i aim to|i'm aiming to|i am aiming to|i aspire to|"
-    r"i dream of|i'm determined to|i am determined to|"
+    r"i dream (?:of|to|about)|i (?:\w+ )?wish to|i'm determined to|i am determined to|"
     r"my (?:\w+ )?(?:goal|aim|dream|ambition|plan)(?: for [\w ]{1,25}?| this year| right now| now)?"
-    r" is to|one of my (?:\w+ )?goals is to|i'm working towards?|i am working towards?)"
+    r" is to|one of my (?:\w+ )?goals is to|i'm working towards?|i am working towards?|"
+    # "What I'd like, before I go, is to ...", "What I hope, if the bank agrees, is to ..."
+    r"what i(?:'d| would)? (?:really )?(?:like|love|want|hope|wish)(?: most)?"
+    r"(?:,[^,.;!?]{1,80},)? is (?:to|that i)|"
+    # "My dream, one day open ...", "Goal is art school", "The main plan: ..."
+    r"(?:^|\b(?:my|the|a|one)\b[ \w]{0,20}?)\b(?:goal|dream|aim|ambition|plan)"
+    r"(?: for (?:this|next) \w+)?(?: is|:|,)(?: to)?)"
     r"\s+(?P<clause>[^.;!?]+)",
     re.IGNORECASE,
 )
@@ -112,6 +118,8 @@ def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
     for match in _nested_matches(_GOAL, text, "clause"):
         if _hedged_before(text, match.start()):
             continue
+        if re.search(r"\b(?:this|that),?\s*$", text[: match.start()], re.IGNORECASE):
+            continue  # "A title for my student, this I want to see": the goal came first
         raw = _LEADING_TIME.sub("", match.group("clause").strip())
         cue = match.group(0)[: match.start("clause") - match.start()].strip().lower()
         first = raw.split(" ", 1)[0] if raw else ""
@@ -133,6 +141,7 @@ def _extract_goals(sentence: str, turn: Turn, out: _Collector) -> None:
 def _add_goal(
     raw: str, scope: str, sentence: str, turn: Turn, out: _Collector, confidence: float
 ) -> None:
+    raw = re.sub(r"^(?:(?:and|also|then)\s+)*to\s+(?=[a-z])", "", raw.strip(), flags=re.I)
     clause = _clean_clause(raw, max_words=14)
     if clause is None or len(clause.split()) < 2 or _VAGUE.match(clause):
         return
@@ -164,11 +173,29 @@ _OBLIGATION = re.compile(
 )
 _OPENING_TIME = re.compile(
     r"^(?:(?:this|next) (?:year|month|week|spring|summer|autumn|fall|winter)|long[- ]term|"
+    r"(?:the )?next step|"
     r"short[- ]term|eventually|someday|one day|in (?:the )?(?:long|short) run|also|and|"
     r"first|then|oh|well|honestly|ideally|mainly|mostly|really|probably|maybe|hopefully|"
     r"definitely)\b[?:,.\s]*",
     re.IGNORECASE,
 )
+# "Learning to surf properly is on my list for this summer."
+_ON_MY_LIST = re.compile(
+    r"^(?P<goal>[A-Za-z][^,]{4,60}?) (?:is|are) (?:(?:high |top )?on my (?:\w+ )?list|"
+    r"(?:my|the) (?:\w+ )?(?:goal|plan|dream|aim|ambition))\b",
+    re.IGNORECASE,
+)
+_COMPARATIVE_PHRASE = re.compile(
+    r"^(?:better|more|less|fewer)\s+(?!(?:than|and|or|of|for)\b)[a-z]+\b", re.IGNORECASE
+)
+_HORIZON_OPENING = re.compile(
+    r"\b(?:(?:this|next) (?:year|month|spring|summer|autumn|fall|winter)|long[- ]term|next step|"
+    r"short[- ]term|eventually|someday|one day|in (?:the )?(?:long|short) run|"
+    r"in (?:five|ten|\d+) years)\b",
+    re.IGNORECASE,
+)
+# A noun phrase: an article or possessive, then words ("a small consultancy of my own").
+_NOUN_PHRASE = re.compile(r"^(?:a|an|the|my|our|some|more|one)\s+[a-z]", re.IGNORECASE)
 _GOAL_AFTER_VERB = _words(
     """
     a an the my our more some to into off up out back on down over twice every better
@@ -176,8 +203,9 @@ _GOAL_AFTER_VERB = _words(
     """
 )
 _THIS_IS_THE_PLAN = re.compile(
-    r"^(?P<goal>[^,]{6,}?),?\s+(?:this|that)(?: is|'s) (?:my|the)(?: \w+)? "
-    r"(?:goal|dream|plan|aim|ambition|hope|one)\b",
+    r"^(?P<goal>[^,]{6,}?),?\s+(?:(?:this|that)(?: is|'s) (?:my|the)(?: \w+)? "
+    r"(?:goal|dream|plan|aim|ambition|hope|one)|(?:this|that) i (?:really )?(?:want|hope|"
+    r"would like|'d like|dream of)|(?:this|that) is what i (?:want|hope for|am after))\b",
     re.IGNORECASE,
 )
 
@@ -185,23 +213,36 @@ _THIS_IS_THE_PLAN = re.compile(
 def _fragment_goals(text: str) -> list[str]:
     """Goals said without "I want to", in answers about goals: an imperative ("Learn to
     drive.", "This year: swim twice a week") or "X, that's the plan"."""
-    plan = _THIS_IS_THE_PLAN.match(text.strip())
+    plan = _THIS_IS_THE_PLAN.match(text.strip()) or _ON_MY_LIST.match(text.strip())
     if plan is not None:
         return [plan.group("goal")]
     opening = _OPENING_TIME.sub("", text.strip())
+    removed = text.strip()[: len(text.strip()) - len(opening)]
+    framed = bool(removed) and _HORIZON_OPENING.search(removed) is not None
+    # "This year to finish ...", "To finish my studies."
+    opening = re.sub(r"^(?:and\s+)?to\s+(?=[a-z])", "", opening, flags=re.IGNORECASE)
     words = opening.split()
     if len(words) < 2:
         return []
     deadline = _DEADLINE_FRAGMENT.match(opening)
     if deadline is not None and not _PRONOUN_START.match(opening):
         return [deadline.group("goal")]  # "Partner at the firm by fifty."
+    if framed and _NOUN_PHRASE.match(opening) and not _PRONOUN_START.match(opening):
+        return [opening]  # "Long term: a small consultancy of my own."
+    if _COMPARATIVE_PHRASE.match(opening):
+        return [opening]  # "Better English, so I can write quotes myself."
     first, second = words[0], words[1].lower().strip(",.")
-    if not first[0].isupper() and opening is text.strip():
+    lower_case_writer = text == text.lower()  # "pass my driving test before summer!!"
+    if not first[0].isupper() and opening is text.strip() and not lower_case_writer:
         return []
     if not is_base_verb(first) or verb_lemma(first) in _NOT_GOAL_VERBS:
         return []
+    dated = horizon_of(opening) is not None  # "Make varsity next year."
     if first.lower() in _NOUNISH_VERBS or (
-        second not in _GOAL_AFTER_VERB and not is_base_verb(second) and _noun_too(first)
+        second not in _GOAL_AFTER_VERB
+        and not is_base_verb(second)
+        and _noun_too(first)
+        and not dated
     ):
         return []
     return [_coordinated_goals(opening)[0]]

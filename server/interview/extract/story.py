@@ -38,7 +38,11 @@ _EVENT = re.compile(
     r"i (?:moved|left|lost|started|quit|changed|failed|decided|became|went|spent|grew up|"
     r"was raised|took|joined|graduated|founded|built|traveled|travelled|lived|worked|studied|"
     r"survived|won|finished|met|opened|bought|launched|sold|retired|trained|served|arrived|"
-    r"ran|did))\b",
+    r"ran|did)|my first (?:job|\w+) (?:was|were)|(?:i|we) (?:grow up|am born|are born)|"
+    r"my (?:\w+ )?(?:father|mother|dad|mum|mom|parents|family|grandfather|grandmother|"
+    r"grandparents) (?:was|were|had|ran|owned|worked|died|left|moved|kept)|"
+    r"(?:after|before) (?:school|university|college|"
+    r"the war|the army|my \w+))\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself|we|our|us)\b", re.IGNORECASE)
@@ -50,7 +54,8 @@ _SUBJECT_VERB = re.compile(
 
 _BORN_OR_LIVED = re.compile(
     r"\b(?:i|we) (?:was|were) (?:born|raised|brought up|adopted|sent|posted|hired|fired|"
-    r"laid off|made redundant)\b|\b(?:i|we)(?:'ve| have| had)(?: \w+ly| also| always)? "
+    r"laid off|made redundant|the (?:oldest|eldest|youngest|only|middle|first))\b|"
+    r"\b(?:i|we)(?:'ve| have| had)(?: \w+ly| also| always)? "
     r"(?:been|worked|lived|spent|moved|built|run|raised|taught|trained|served)\b",
     re.IGNORECASE,
 )
@@ -76,6 +81,23 @@ def _past_event(sentence: str) -> bool:
     return False
 
 
+_INTENT = re.compile(
+    r"\b(?:want|wants|hope|hoping|plan|planning|going|intend|aim|would like|'d like) to\b|"
+    r"\b(?:one|goal|plan|dream|aim) is to\b|\bi(?:'ll| will)\b",
+    re.IGNORECASE,
+)
+
+
+def _dated_own_past(sentence: str) -> bool:
+    """ "I moved to Leeds in 2009": a year, the speaker as subject, and a past tense."""
+    if not _YEAR.search(sentence):
+        return False
+    return any(
+        is_past_verb(match.group(1)) and verb_lemma(match.group(1)) not in {"be", "have", "do"}
+        for match in _SUBJECT_VERB.finditer(sentence)
+    )
+
+
 def _neutral_event(text: str) -> str:
     """ "I moved to Leeds in 2009" -> "Moved to Leeds in 2009": the event as a neutral phrase
     (the person's "my" stays: it is their persona). Other sentences keep their subject."""
@@ -99,16 +121,35 @@ def _subjectless_past(sentence: str) -> bool:
     return verb_lemma(first) != first.lower()
 
 
-_MAX_EXPERIENCES_PER_ANSWER = 3
+_MAX_EXPERIENCES_PER_ANSWER = 4
 
 
 # "Leaving an agency job to go freelance was the turning point": the speaker's own story.
 _GERUND_START = re.compile(r"^(?:[a-z]+ing)\b", re.IGNORECASE)
 
 
+_LONG_CLAUSE_WORDS = 14
+_NEXT_CLAUSE = re.compile(
+    r",\s+(?:and|but|so|because|which|where|then)\s+|\s+because\s+|;\s*|,\s+(?=(?i:i|we)\s)"
+)
+
+
+def _first_clause(text: str) -> str:
+    """A long sentence's first clause, when it holds the event on its own ("I left Lima in
+    2003 with a scholarship, and I did not speak to my father ..." -> its first clause)."""
+    if len(text.split()) <= _LONG_CLAUSE_WORDS:
+        return text
+    first = _NEXT_CLAUSE.split(text, maxsplit=1)[0]
+    return first if len(first.split()) >= 4 else text
+
+
 def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) -> int:
-    if turn.category != "biography" or taken >= _MAX_EXPERIENCES_PER_ANSWER:
+    if taken >= _MAX_EXPERIENCES_PER_ANSWER:
         return taken
+    if turn.category != "biography" and not _dated_own_past(sentence):
+        return taken  # elsewhere only a dated event: "I moved here in 2014, so ..."
+    if _INTENT.search(sentence):
+        return taken  # "The big one is to finish my diploma by 2026" is a plan, not a past
     original = sentence
     sentence = _without_people_named(sentence)
     formative = _FORMATIVE.search(sentence) is not None
@@ -126,11 +167,11 @@ def _extract_experience(sentence: str, turn: Turn, out: _Collector, taken: int) 
         confidence = 0.6
     else:
         return taken
-    text = _LEADING_WORDS.sub("", sentence).strip().rstrip(".!?")
+    text = _first_clause(_LEADING_WORDS.sub("", sentence).strip().rstrip(".!?"))
     text = " ".join(_shorten(text.split(), 30))
     if not text or len(text.split()) < 4 or _has_name(text, sentence_start=True):
         return taken
-    if len(_content_words(text)) < 3:
+    if len(_content_words(text)) + len(_YEAR.findall(text)) < 3:
         return taken  # "I learned to do the same.": says nothing on its own
     text = _neutral_event(text)
     if text[-1] not in ".!?":

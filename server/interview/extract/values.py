@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lemminflect import getAllLemmas
+
 from server.interview.extract.common import (
     _ADDRESSES_SYSTEM,
     _CLAUSES,
@@ -19,7 +21,9 @@ from server.interview.extract.common import (
     _words,
 )
 from server.interview.grammar import (
+    as_gerund_phrase,
     has_noun_reading,
+    is_base_verb,
     is_gerund,
 )
 from server.interview.model import Turn
@@ -36,7 +40,8 @@ VALUE_LEXICON: dict[str, str] = {
     "independence": r"independence|independent|self[- ]relian(?:ce|t)|standing on my own",
     "curiosity": r"curiosity|curious|inquisitive(?:ness)?",
     "kindness": r"kindness|being kind|kind(?! of)|kind[- ]hearted",
-    "fairness": r"fairness|fair(?! enough| share| amount| bit| to say)|justice|equality|equity",
+    "fairness": r"fairness|fair(?! enough| share| amount| bit| to say)|justice|equality|equity|"
+    r"equally|as equals",
     "creativity": r"creativity|creative|creating things|making things",
     "loyalty": r"loyalty|loyal",
     "courage": r"courage|courageous|bravery|brave",
@@ -77,7 +82,11 @@ _VALUE_CUE = re.compile(
     r"(?:the )?big (?:one|thing) for me|big with me|(?:a )?big deal (?:to|for) me|huge for me|"
     r"something i take seriously|put (?:my |the )?\w+ first|"
     r"guides? me|guided me|guiding|principles?|priorit(?:y|ies|ize|ise)|stand for|live by|"
-    r"means? (?:a lot|everything|the world|so much)|non[- ]negotiable|can't compromise|"
+    r"means? (?:a lot|everything|the world|so much)|(?:is|are) everything|"
+    r"i (?:strongly |firmly |really )?believe (?:that )?(?:people|everyone|everybody|we|you|one) "
+    r"should|"
+    r"(?:this|that) i value|i value (?:this|that)|the word|"
+    r"non[- ]negotiable|can't compromise|"
     r"won't compromise|never compromise|at the core|core of who|drives me|driven by|cherish|"
     r"hold dear|above all|above everything|most of all|number one|first and foremost|"
     r"try to (?:be|live|stay|show|practi[cs]e)|strive (?:to be|for)|essential|fundamental|"
@@ -109,8 +118,8 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
             if not _negated_before(text, match.start()):
                 hits.append((match.start(), name))
                 break
+    _extract_named_value(text, sentence, following, turn, out)
     if not hits:
-        _extract_named_value(text, sentence, following, turn, out)
         return
     hits.sort()
     cues = list(_VALUE_CUE.finditer(text))
@@ -139,22 +148,81 @@ def _extract_values(sentence: str, turn: Turn, out: _Collector, following: str =
         return
     priority = 1 if len(names) == 1 and _TOP_PRIORITY.search(text) else None
     description = _describe(sentence, following)
+    said = {name: text[start:] for start, name in hits}
     for name in names:
-        fields: dict[str, Any] = {"value": name, "description": description}
+        value = _own_value_word(name, said[name])
+        fields: dict[str, Any] = {"value": value, "description": description}
         if priority is not None:
             fields["priority"] = priority
         out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
 
 
+def _own_value_word(name: str, said: str) -> str:
+    """The person's own noun for the value ("dignity", "justice"), else the lexicon name
+    (an adjective such as "honest" or "kind" names it by its noun)."""
+    pattern = dict(_VALUE_TERMS)[name]
+    match = pattern.match(said)
+    word = match.group(0).lower() if match is not None else name
+    if " " in word or word[:5] == name[:5]:
+        return name
+    readings = getAllLemmas(word)
+    if "NOUN" in readings and "ADJ" not in readings:
+        return word
+    if word[:3] == name[:3]:
+        return name  # "humble" is what "humility" names already
+    noun = _nominalised(word) if "ADJ" in readings else None
+    return noun if noun is not None else name
+
+
+# "reliable" -> "reliability", "generous" -> "generosity", "patient" -> "patience"
+_NOMINAL_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("able", "ability"),
+    ("ible", "ibility"),
+    ("ous", "osity"),
+    ("ent", "ence"),
+    ("ant", "ance"),
+    ("ive", "ivity"),
+    ("al", "ality"),
+    ("", "ness"),
+    ("", "y"),
+    ("", "ity"),
+)
+
+
+def _nominalised(adjective: str) -> str | None:
+    """The noun the lexicon knows for an adjective, by its ending; None if none is known."""
+    for ending, suffix in _NOMINAL_ENDINGS:
+        if adjective.endswith(ending):
+            candidate = adjective[: len(adjective) - len(ending)] + suffix
+            readings = getAllLemmas(candidate)
+            if "NOUN" in readings and "ADJ" not in readings:
+                return candidate
+    return None
+
+
 # A value in the person's own words, when no lexicon term names it: "What matters most to me
 # is being useful", "I value a quiet mind", "Showing up for people is important to me".
 _NAMED_VALUE = re.compile(
-    r"\bwhat (?:matters|counts|i value) (?:most |the most )?(?:to me )?(?:is|are) "
-    r"(?P<after>[^.;!?]+)"
+    r"\bwhat (?:really )?(?:matters|counts|i value)(?: most| the most)?(?: to me)?"
+    r"(?:,[^,.;!?]{1,60},)? (?:is|are) (?P<after>[^.;!?]+)"
     r"|\bi (?:really |deeply |truly |most )?(?:value|cherish|treasure) (?P<after2>[^.;!?]+)"
     r"|\bi (?:strongly |firmly |really )?believe in (?P<after3>[^.;!?]+)"
     r"|^(?P<before>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:really |very |so |incredibly |hugely )?"
-    r"(?:important|everything|non-negotiable|sacred) to me\b",
+    r"(?:important|everything|non-negotiable|sacred) to me\b"
+    # "for me dignity is everything", "Important for me is patience", "X, this I value most"
+    r"|\bfor me,? (?P<before2>[a-z][a-z' \-]{2,40}?) (?:is|are) (?:everything|the most important|"
+    r"what matters|first|important)\b"
+    r"|\b(?:most )?important (?:thing )?(?:for|to) me (?:is|are) (?P<after4>[^.;!?]+)"
+    r"|^(?P<before3>[a-z][a-z' \-]{2,40}?),? (?:this|that) i (?:value|prize|respect)(?: most)?\b"
+    r"|^(?P<before4>[a-z][a-z' \-]{2,40}?), (?:that's|that is) (?:the word|what (?:counts|matters)|"
+    r"my (?:rule|motto|principle))\b"
+    r"|\bi (?:really |deeply |truly )?care (?:deeply |a lot |so much )?about (?P<after5>[^.;!?]+)"
+    r"|\b(?:it's|it is) (?:very |really )?important (?:to|for) me (?P<after6>that [^.;!?]+)"
+    r"|\b(?:i was|we were) (?:raised|brought up) to (?P<after7>[^.;!?]+)"
+    r"|^(?P<before6>[a-z][a-z' \-]{2,30}?) (?:is|are) (?:very |really |so )?(?:important|big|"
+    r"sacred)\b(?! (?:to|for) (?!me\b))"
+    r"|^without (?P<before5>[a-z][a-z' \-]{2,30}?),? (?:you|we|i|life|there) (?:have|has|is|are) "
+    r"nothing\b",
     re.IGNORECASE,
 )
 _NAMED_VALUE_CUT = re.compile(
@@ -169,7 +237,24 @@ _FAMILY_WORDS = re.compile(
 )
 
 
-def _value_phrase(raw: str) -> str | None:
+_THAT_CLAUSE = re.compile(
+    r"^that (?:you|we|i|people|everyone|everybody|one) (?:always |never )?(?:\w+ly )?"
+    r"(?P<verb>[a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def _value_phrase(raw: str, infinitive: bool = False) -> str | None:
+    verb = re.match(r"(?:never |always )?(?P<verb>[a-z]+)\b", raw.strip())
+    if infinitive and verb is not None and is_base_verb(verb.group("verb")):
+        # "raised to respect my elders" -> "respecting my elders"
+        raw = as_gerund_phrase(raw.strip()[verb.start("verb") :])
+    raw = re.sub(r"\s+(?:a lot|so much|very much|deeply)\s*$", "", raw.strip())
+    clause = _THAT_CLAUSE.match(raw.strip())
+    if clause is not None and is_base_verb(clause.group("verb")):
+        # "what matters is that you keep your word" -> "keeping your word"
+        raw = as_gerund_phrase(raw.strip()[clause.start("verb") :])
+        raw = re.sub(r"\byour\b", "one's", raw)  # the generic "you" of a rule of life
     phrase = _NAMED_VALUE_CUT.split(raw.strip(), maxsplit=1)[0].strip().rstrip(".!?")
     phrase = re.sub(r"^(?:my|our|the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
     if phrase[:1].isupper() and not _has_name(phrase[:1].lower() + phrase[1:]):
@@ -187,18 +272,82 @@ def _value_phrase(raw: str) -> str | None:
     return phrase.lower()
 
 
+# "Correctness.", "Solidarity, that's what the pit taught us.": an abstract noun (by its
+# ending) opening an answer about values.
+_ABSTRACT_OPENING = re.compile(
+    r"^(?P<noun>[A-Z][a-z]+(?:ness|ity|ty|ism|dom|ship|ence|ance|hood|ment|ude|ion|ency))"
+    r"(?:\.|!|,\s+(?:that's|that is|this is|this|that|always|above all|first|mostly)\b)"
+)
+# "I cannot stand liars": the value is the opposite of what the person will not bear.
+_CANNOT_STAND = re.compile(
+    r"\bi (?:never|don't|do not|would never|will never|won't) (?P<deed>lie|cheat|steal|waste|"
+    r"give up|quit)\b|"
+    r"\b(?:i (?:can't|cannot|can not|won't|don't|do not) (?:stand|tolerate|abide|bear|accept)|"
+    r"i (?:hate|despise|have no (?:time|patience) for)|nothing (?:annoys|bothers|angers) me "
+    r"more than) (?P<object>[a-z]+)\b",
+    re.IGNORECASE,
+)
+_OPPOSITE_OF: dict[str, str] = {
+    "lie": "honesty",
+    "cheat": "honesty",
+    "steal": "honesty",
+    "give up": "perseverance",
+    "quit": "perseverance",
+    "liars": "honesty",
+    "lying": "honesty",
+    "lies": "honesty",
+    "dishonesty": "honesty",
+    "cheats": "fairness",
+    "cheating": "fairness",
+    "injustice": "fairness",
+    "unfairness": "fairness",
+    "laziness": "hard work",
+    "lazy": "hard work",
+    "rudeness": "respect",
+    "disrespect": "respect",
+    "lateness": "punctuality",
+    "waste": "thrift",
+    "cruelty": "kindness",
+    "bullies": "kindness",
+    "arrogance": "humility",
+    "snobs": "humility",
+    "hypocrisy": "authenticity",
+    "hypocrites": "authenticity",
+    "fakes": "authenticity",
+    "betrayal": "loyalty",
+    "traitors": "loyalty",
+    "selfishness": "generosity",
+    "greed": "generosity",
+}
+
+
 def _extract_named_value(
     text: str, sentence: str, following: str, turn: Turn, out: _Collector
 ) -> None:
+    found: list[tuple[str, float]] = []
+    for match in _CANNOT_STAND.finditer(text):
+        value = _OPPOSITE_OF.get((match.group("object") or match.group("deed")).lower())
+        if value is not None:
+            found.append((value, 0.65))
+    opening = _ABSTRACT_OPENING.match(_OPENING_HEDGE.sub("", text.strip()))
+    if turn.category == "values" and opening is not None:
+        noun = opening.group("noun").lower()
+        if set(getAllLemmas(noun)) == {"NOUN"}:  # "Question, that's hard." is no value
+            found.append((noun, 0.6))
     for match in _NAMED_VALUE.finditer(text.strip()):
         if _negated_before(text, match.start()):
             continue
-        raw = next(g for g in match.groups() if g is not None)
-        name = _value_phrase(raw)
-        if name is None:
+        if match.group("before6") is not None and turn.category != "values":
             continue
+        if match.group("after7") is not None and turn.category == "style":
+            continue  # "raised to say what I mean" describes how the person talks
+        raw = next(g for g in match.groups() if g is not None)
+        name = _value_phrase(raw, infinitive=match.group("after7") is not None)
+        if name is not None:
+            found.append((name, 0.65))
+    for name, confidence in found:
         fields: dict[str, Any] = {"value": name, "description": _describe(sentence, following)}
-        out.add_item("values", "value", fields, turn.question_id, 0.65, sentence)
+        out.add_item("values", "value", fields, turn.question_id, confidence, sentence)
 
 
 _OPENING_HEDGE = re.compile(

@@ -186,3 +186,9 @@ def test_the_shipped_place_list_is_what_the_generator_writes() -> None:
     shipped = sorted(places._place_names())
     assert shipped == places._generate()
     assert {"Lima", "France", "Lyon", "Maui", "Rio de Janeiro"} <= set(shipped)
+
+
+def test_a_name_after_the_place_it_went_to_is_still_a_name() -> None:
+    # "the farm" is a place, but "with Henrik" names a person: no item may carry the name.
+    draft = read("biography", "In 1971 I moved to the farm with Henrik and never left.")
+    assert all("Henrik" not in item.text for item in draft.key_experiences)

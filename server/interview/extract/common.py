@@ -120,7 +120,13 @@ def _names_a_place(before: str) -> bool:
     if _PLACE_BEFORE.search(before):
         return True
     determined = _DETERMINED.search(before)
-    return determined is not None and not set(determined.group("between").split()) & _PERSON_NOUNS
+    if determined is None:
+        return False
+    between = determined.group("between").split()
+    # "the island with Olav": a preposition ends the noun phrase, so what follows is no place.
+    if between and between[-1] in _PHRASE_ENDERS:
+        return False
+    return not set(between) & _PERSON_NOUNS
 
 
 # Capitalised words that name a language, a people or a nationality, not a person.
@@ -137,6 +143,7 @@ _LANGUAGES_AND_PEOPLES = _words(
     European African Asian Latin Catalan Basque Galician Gaelic Maori
     """
 )
+_PHRASE_ENDERS = _words("with and or but to for by of from beside like than as")
 _DETERMINED = re.compile(r"\bthe(?P<between>(?: [a-z][a-z'\-]*){0,2})\s+$")
 # "the singer Sam", "the new guy Ali": a person after all.
 _PERSON_NOUNS = _words(

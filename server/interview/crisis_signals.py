@@ -553,6 +553,9 @@ _NOT_MY_RISK = re.compile(
     r"volunteer|hospice|chaplain|police officer)|philosoph\w*|appreciate (?:life|every)|"
     r"in (?:the|a) (?:film|movie|book|novel|game|series|show|play)|"
     r"when my time comes|in (?:\w+ )?(?:\d+|forty|fifty|thirty|twenty) years|"
+    # a bucket list: "see the northern lights once before I die"
+    r"(?:see|visit|travel to|learn|finish|write|climb|walk|knit|read|try|go to|hear|meet)\b"
+    r"[^.!?]{0,60}\bbefore i die|"
     # things that must not die out with the speaker; dying spoken of in general
     r"(?:dont|do not|doesnt|does not|wont|will not|never|shouldnt|should not|cant|cannot) "
     r"die (?:with|out)|dying takes)\b"

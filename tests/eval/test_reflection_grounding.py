@@ -48,10 +48,10 @@ def label_stems(draft: PersonaDraft | None) -> set[str]:
 
 
 def test_reflections_add_only_template_words_or_the_extractors_labels(
-    builtin_run: Run,
+    tuning_run: Run,
 ) -> None:
     allowed = template_stems()
-    _, records = builtin_run
+    _, records = tuning_run
     checked = 0
     for record in records:
         labels = label_stems(record.draft)

@@ -270,3 +270,18 @@ def test_each_pause_reason_has_its_message() -> None:
     assert check_in is not None and "988" in check_in and "findahelpline.com" in check_in
     assert "resume" in check_in and check_in != CRISIS_MESSAGE
     assert crisis_message_for("user") is None and crisis_message_for(None) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One thing on my list: walk the Camino with my brother before I die.",
+        "I'd love to hear a live orchestra in Vienna once before I die.",
+    ],
+)
+def test_a_bucket_list_before_i_die_is_a_goal_not_a_crisis(text: str) -> None:
+    assert crisis_verdict(text, None) == "none"
+
+
+def test_wanting_to_die_before_anything_else_still_pauses() -> None:
+    assert crisis_verdict("Honestly I just want to die before the week is out.", None) != "none"

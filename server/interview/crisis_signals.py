@@ -289,6 +289,8 @@ _WEIGHTED: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
             "giving things away",
             r"\b(?:giv|hand)(?:e|es|ing|en|ed)? (?:out |over |away )?(?:my|all my|most of my|"
             r"away my) "
+            # giving one's time or attention to people is generosity, not a goodbye
+            r"(?!(?:free |spare )?(?:time|attention|energy|best|heart|love|support|help|word)\b)"
             r"(?:\w+ ){0,4}(?:away|to|out)\b"
             r"|\bgave (?:away )?(?:my|all my|most of my) (?:dog|cat|pets?|guitar|books|records|"
             r"things|stuff|belongings|savings|jewell?ery|tools|plants|car|bike) (?:to|away)\b",

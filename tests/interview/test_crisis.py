@@ -285,3 +285,10 @@ def test_a_bucket_list_before_i_die_is_a_goal_not_a_crisis(text: str) -> None:
 
 def test_wanting_to_die_before_anything_else_still_pauses() -> None:
     assert crisis_verdict("Honestly I just want to die before the week is out.", None) != "none"
+
+
+def test_giving_time_to_people_is_generosity_but_giving_belongings_away_is_not() -> None:
+    assert crisis_verdict("I give my spare time and energy to the kids I coach.", None) == "none"
+    assert crisis_verdict("I've been giving my records and my guitar away to friends.", None) != (
+        "none"
+    )

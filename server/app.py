@@ -190,6 +190,14 @@ def _json_error(status: int, exc: PersonagenError) -> JSONResponse:
     return JSONResponse({"error": exc.to_dict()}, status_code=status)
 
 
+async def _json_body(request: Request) -> object:
+    """The request's JSON body, or None when it is not JSON (the caller names what it expected)."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
 async def _require_user(request: Request) -> str | JSONResponse:
     user, how = await authenticate(request)
     if user is not None:
@@ -420,10 +428,7 @@ async def api_selection(request: Request) -> Response:
     if isinstance(user, Response):
         return user
     manager = services_of(request).manager
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await _json_body(request)
     try:
         if not isinstance(body, dict):
             raise ValidationError(SELECTION_SHAPE)
@@ -500,10 +505,7 @@ async def api_restore(request: Request) -> Response:
     if isinstance(user, Response):
         return user
     store = services_of(request).store
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await _json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str):
         return _json_error(
             400,
@@ -568,10 +570,7 @@ async def api_persona_name(request: Request) -> Response:
     if isinstance(user, Response):
         return user
     store = services_of(request).store
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await _json_body(request)
     try:
         name = _checked_name(body)
         stored = await store.read_persona(user)

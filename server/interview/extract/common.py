@@ -16,16 +16,14 @@ from server.interview.grammar import (
     verb_lemma,
 )
 from server.interview.sensitive import sensitivity_of, special_categories
-from server.interview.text import has_name, name_spans, without_named_relations
+from server.interview.text import has_name, name_spans, without_named_relations, word_set
 from server.persona.draft import (
     HeldBackClause,
     Sensitivity,
 )
 
-
-def _words(text: str) -> frozenset[str]:
-    """A set of words written as one whitespace-separated block (easier to read and edit)."""
-    return frozenset(text.split())
+# The extractor's word lists are built by the shared toolkit's word_set.
+_words = word_set
 
 
 SOURCE = "builtin"
